@@ -1,0 +1,499 @@
+//! Splitting rendered templates into YAML documents, separating hooks and
+//! sorting manifests in install order (Helm's `pkg/release/v1/util`:
+//! `SplitManifests`, `SortManifests`, `InstallOrder`).
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// How rendered documents keep their whitespace: Helm 4.2 keeps a
+/// document's trailing newlines; Helm 4.0 trimmed every document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Whitespace {
+    /// Helm 4.1 and later: documents keep their trailing whitespace.
+    #[default]
+    Keep,
+    /// Helm 4.0 (and 3): documents are trimmed.
+    Trim,
+}
+
+static SEP_KEEP: LazyLock<Regex> = LazyLock::new(|| compile(r"(?m)^---"));
+static SEP_TRIM: LazyLock<Regex> = LazyLock::new(|| compile(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*"));
+
+fn compile(p: &str) -> Regex {
+    // Constant patterns, exercised by every test.
+    Regex::new(p).unwrap_or_else(|e| panic!("manifest pattern {p}: {e}"))
+}
+
+fn is_go_space(c: char) -> bool {
+    crate::validate::is_go_space(c)
+}
+
+/// Helm's `SplitManifests`: the YAML documents of a stream, in order,
+/// leading whitespace removed (and trailing whitespace too in
+/// [`Whitespace::Trim`] mode). Empty documents are dropped.
+pub fn split_manifests(big_file: &str, ws: Whitespace) -> Vec<String> {
+    let mut out = Vec::new();
+    match ws {
+        Whitespace::Keep => {
+            let text = big_file.trim_start_matches(is_go_space);
+            for d in go_split(&SEP_KEEP, text) {
+                if d.trim_matches(is_go_space).is_empty() {
+                    continue;
+                }
+                out.push(d.trim_start_matches(is_go_space).to_string());
+            }
+        }
+        Whitespace::Trim => {
+            let text = big_file.trim_matches(is_go_space);
+            for d in go_split(&SEP_TRIM, text) {
+                if d.is_empty() {
+                    continue;
+                }
+                out.push(d.trim_matches(is_go_space).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Go's `regexp.Split(s, -1)`.
+fn go_split<'a>(re: &Regex, s: &'a str) -> Vec<&'a str> {
+    if s.is_empty() {
+        return vec![""];
+    }
+    let mut parts = Vec::new();
+    let mut beg = 0;
+    let mut end = 0;
+    for m in re.find_iter(s) {
+        end = m.start();
+        if m.end() != 0 {
+            parts.push(&s[beg..end]);
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        parts.push(&s[beg..]);
+    }
+    parts
+}
+
+/// Helm's `InstallOrder`.
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// The head of a manifest (Helm's `SimpleHead`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimpleHead {
+    /// `apiVersion`
+    pub version: String,
+    /// `kind`
+    pub kind: String,
+    /// `metadata`, if present.
+    pub metadata: Option<HeadMetadata>,
+}
+
+/// `metadata.name` and `metadata.annotations` of a manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeadMetadata {
+    /// `metadata.name`
+    pub name: String,
+    /// `metadata.annotations` (`None` when absent or null).
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// A rendered resource that is not a hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The template it came from (`mychart/templates/x.yaml`).
+    pub name: String,
+    /// The document.
+    pub content: String,
+    /// Its head.
+    pub head: SimpleHead,
+}
+
+/// Hook events (`helm.sh/hook`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookEvent {
+    /// `pre-install`
+    PreInstall,
+    /// `post-install`
+    PostInstall,
+    /// `pre-delete`
+    PreDelete,
+    /// `post-delete`
+    PostDelete,
+    /// `pre-upgrade`
+    PreUpgrade,
+    /// `post-upgrade`
+    PostUpgrade,
+    /// `pre-rollback`
+    PreRollback,
+    /// `post-rollback`
+    PostRollback,
+    /// `test` (also `test-success`)
+    Test,
+}
+
+impl HookEvent {
+    fn parse(s: &str) -> Option<HookEvent> {
+        Some(match s {
+            "pre-install" => HookEvent::PreInstall,
+            "post-install" => HookEvent::PostInstall,
+            "pre-delete" => HookEvent::PreDelete,
+            "post-delete" => HookEvent::PostDelete,
+            "pre-upgrade" => HookEvent::PreUpgrade,
+            "post-upgrade" => HookEvent::PostUpgrade,
+            "pre-rollback" => HookEvent::PreRollback,
+            "post-rollback" => HookEvent::PostRollback,
+            "test" | "test-success" => HookEvent::Test,
+            _ => return None,
+        })
+    }
+
+    /// The annotation value of the event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookEvent::PreInstall => "pre-install",
+            HookEvent::PostInstall => "post-install",
+            HookEvent::PreDelete => "pre-delete",
+            HookEvent::PostDelete => "post-delete",
+            HookEvent::PreUpgrade => "pre-upgrade",
+            HookEvent::PostUpgrade => "post-upgrade",
+            HookEvent::PreRollback => "pre-rollback",
+            HookEvent::PostRollback => "post-rollback",
+            HookEvent::Test => "test",
+        }
+    }
+}
+
+/// A hook resource (Helm's `release.Hook`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// `metadata.name`
+    pub name: String,
+    /// `kind`
+    pub kind: String,
+    /// The template it came from.
+    pub path: String,
+    /// The document.
+    pub manifest: String,
+    /// Its events.
+    pub events: Vec<HookEvent>,
+    /// `helm.sh/hook-weight` (0 if absent or not an integer).
+    pub weight: i64,
+    /// `helm.sh/hook-delete-policy` values.
+    pub delete_policies: Vec<String>,
+    /// `helm.sh/hook-output-log-policy` values.
+    pub output_log_policies: Vec<String>,
+}
+
+impl Hook {
+    /// Whether the hook is a test.
+    pub fn is_test(&self) -> bool {
+        self.events.contains(&HookEvent::Test)
+    }
+}
+
+/// A manifest that does not parse (`YAML parse error on FILE: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("YAML parse error on {file}: {message}")]
+pub struct ManifestError {
+    /// The template.
+    pub file: String,
+    /// The parser's message.
+    pub message: String,
+}
+
+fn json_kind(v: &ferry_goyaml::Value) -> &'static str {
+    use ferry_goyaml::Value as Y;
+    match v {
+        Y::Null => "null",
+        Y::Bool(_) => "bool",
+        Y::Int(_) | Y::Uint(_) | Y::Float(_) => "number",
+        Y::Str(_) => "string",
+        Y::Seq(_) => "array",
+        Y::Map(_) => "object",
+    }
+}
+
+/// encoding/json's field match over sorted JSON keys: the last key whose
+/// name is the field's exactly, else case-insensitively.
+fn go_field<'a>(entries: &'a [(ferry_goyaml::Value, ferry_goyaml::Value)], name: &str) -> Option<&'a ferry_goyaml::Value> {
+    let mut keyed: Vec<(String, &ferry_goyaml::Value)> = entries.iter().map(|(k, v)| (key_string(k), v)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut found = None;
+    for (k, v) in &keyed {
+        if k == name || k.eq_ignore_ascii_case(name) {
+            found = Some(*v);
+        }
+    }
+    found
+}
+
+/// A YAML key as `sigs.k8s.io/yaml` turns it into a JSON object key.
+fn key_string(k: &ferry_goyaml::Value) -> String {
+    use ferry_goyaml::Value as Y;
+    match k {
+        Y::Str(s) => s.clone(),
+        Y::Int(i) => i.to_string(),
+        Y::Uint(u) => u.to_string(),
+        Y::Float(f) => ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32),
+        Y::Bool(b) => b.to_string(),
+        other => other.go_syntax(),
+    }
+}
+
+/// `yaml.Unmarshal(doc, &SimpleHead{})` with `sigs.k8s.io/yaml` semantics:
+/// scalars become strings for string fields, keys match case-insensitively.
+pub fn parse_head(doc: &str) -> Result<SimpleHead, String> {
+    use ferry_goyaml::Value as Y;
+    let v = ferry_goyaml::decode(doc.as_bytes()).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
+    let prefix = "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal";
+    let entries = match &v {
+        Y::Null => return Ok(SimpleHead::default()),
+        Y::Map(e) => e,
+        other => return Err(format!("{prefix} {} into Go value of type util.SimpleHead", json_kind(other))),
+    };
+    let mut first_err: Option<String> = None;
+    let mut type_err = |kind: &str, field: &str, ty: &str| {
+        if first_err.is_none() {
+            first_err = Some(format!("{prefix} {kind} into Go struct field {field} of type {ty}"));
+        }
+    };
+    let mut string_field = |v: Option<&Y>, field: &str| -> String {
+        match v {
+            Some(Y::Str(s)) => s.clone(),
+            Some(Y::Int(i)) => i.to_string(),
+            Some(Y::Uint(u)) => u.to_string(),
+            Some(Y::Float(f)) => ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32),
+            Some(Y::Bool(b)) => b.to_string(),
+            None | Some(Y::Null) => String::new(),
+            Some(other) => {
+                type_err(json_kind(other), field, "string");
+                String::new()
+            }
+        }
+    };
+    let version = string_field(go_field(entries, "apiVersion"), "SimpleHead.apiVersion");
+    let kind = string_field(go_field(entries, "kind"), "SimpleHead.kind");
+    let mut metadata = None;
+    match go_field(entries, "metadata") {
+        None | Some(Y::Null) => {}
+        Some(Y::Map(me)) => {
+            let name = string_field(go_field(me, "name"), "SimpleHead.metadata.name");
+            let annotations = match go_field(me, "annotations") {
+                None | Some(Y::Null) => None,
+                Some(Y::Map(ae)) => {
+                    let mut out = BTreeMap::new();
+                    for (k, v) in ae {
+                        let key = key_string(k);
+                        let s = string_field(Some(v), &format!("SimpleHead.metadata.annotations.{key}"));
+                        out.insert(key, s);
+                    }
+                    Some(out)
+                }
+                Some(other) => {
+                    type_err(json_kind(other), "SimpleHead.metadata.annotations", "map[string]string");
+                    None
+                }
+            };
+            metadata = Some(HeadMetadata { name, annotations });
+        }
+        Some(other) => type_err(
+            json_kind(other),
+            "SimpleHead.metadata",
+            "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+        ),
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(SimpleHead { version, kind, metadata }),
+    }
+}
+
+/// Hooks and manifests of a render, sorted as Helm sorts them.
+#[derive(Debug, Clone, Default)]
+pub struct Sorted {
+    /// Hook resources, sorted by kind.
+    pub hooks: Vec<Hook>,
+    /// Other resources, sorted by kind (stable: file path, then document order).
+    pub manifests: Vec<Manifest>,
+    /// Messages Helm logs (unknown hook types).
+    pub warnings: Vec<String>,
+}
+
+fn kind_rank(kind: &str) -> Option<usize> {
+    INSTALL_ORDER.iter().position(|k| *k == kind)
+}
+
+/// Helm's `lessByKind` as an ordering for a stable sort.
+fn cmp_kind(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (kind_rank(a), kind_rank(b)) {
+        (None, None) => a.cmp(b),
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => x.cmp(&y),
+    }
+}
+
+/// Helm's `SortManifests` with `InstallOrder`: files in path order (partials
+/// and blank files skipped), documents in file order, hooks split out by
+/// `helm.sh/hook`, both lists stably sorted by kind.
+pub fn sort_manifests(files: &BTreeMap<String, String>, ws: Whitespace) -> Result<Sorted, ManifestError> {
+    let mut result = Sorted::default();
+    for (path, content) in files {
+        if crate::gopath::base(path).starts_with('_') || content.trim_matches(is_go_space).is_empty() {
+            continue;
+        }
+        for m in split_manifests(content, ws) {
+            let head = parse_head(&m).map_err(|message| ManifestError { file: path.clone(), message })?;
+            let annotations = head.metadata.as_ref().and_then(|md| md.annotations.as_ref()).filter(|a| !a.is_empty());
+            let hook_types = annotations.and_then(|a| a.get("helm.sh/hook"));
+            let Some(hook_types) = hook_types else {
+                result.manifests.push(Manifest { name: path.clone(), content: m, head });
+                continue;
+            };
+            let annotations = annotations.cloned().unwrap_or_default();
+            let weight = annotations.get("helm.sh/hook-weight").and_then(|w| go_atoi(w)).unwrap_or(0);
+            let mut events = Vec::new();
+            let mut unknown = false;
+            for t in hook_types.split(',') {
+                match HookEvent::parse(&t.trim().to_lowercase()) {
+                    Some(e) => events.push(e),
+                    None => {
+                        unknown = true;
+                        break;
+                    }
+                }
+            }
+            if unknown {
+                result.warnings.push(format!("skipping unknown hooks: {hook_types}"));
+                continue;
+            }
+            let policies = |key: &str| -> Vec<String> {
+                annotations.get(key).map(|v| v.split(',').map(|p| p.trim().to_lowercase()).collect()).unwrap_or_default()
+            };
+            result.hooks.push(Hook {
+                name: head.metadata.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
+                kind: head.kind.clone(),
+                path: path.clone(),
+                manifest: m,
+                events,
+                weight,
+                delete_policies: policies("helm.sh/hook-delete-policy"),
+                output_log_policies: policies("helm.sh/hook-output-log-policy"),
+            });
+        }
+    }
+    result.manifests.sort_by(|a, b| cmp_kind(&a.head.kind, &b.head.kind));
+    result.hooks.sort_by(|a, b| cmp_kind(&a.kind, &b.kind));
+    Ok(result)
+}
+
+/// Go's `strconv.Atoi`.
+fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Helm's `manifest_test.go` (`TestSplitManifest`).
+    #[test]
+    fn split_like_helm() {
+        let input = "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Service\n";
+        assert_eq!(split_manifests(input, Whitespace::Trim), vec!["apiVersion: v1\nkind: Pod", "apiVersion: v1\nkind: Service"]);
+        assert_eq!(split_manifests(input, Whitespace::Keep), vec!["apiVersion: v1\nkind: Pod\n", "apiVersion: v1\nkind: Service\n"]);
+        // A separator glued to content still splits (templates with `---\n{{-`).
+        assert_eq!(split_manifests("a: 1\n---b: 2\n", Whitespace::Keep), vec!["a: 1\n", "b: 2\n"]);
+        assert_eq!(split_manifests("\n\n---\n\n", Whitespace::Keep), Vec::<String>::new());
+        assert_eq!(split_manifests("a: 1\n\n---\n\n# c\nb: 2", Whitespace::Keep), vec!["a: 1\n\n", "# c\nb: 2"]);
+    }
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// Helm's `manifest_sorter_test.go` (`TestSortManifests`, reduced).
+    #[test]
+    fn sorts_hooks_and_manifests() {
+        let data = files(&[
+            ("one", "apiVersion: v1\nkind: Job\nmetadata:\n  name: first\n  annotations:\n    \"helm.sh/hook\": pre-install\n"),
+            ("two", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: second\n  annotations:\n    \"helm.sh/hook\": post-install\n"),
+            ("three", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: third\n  annotations:\n    \"helm.sh/hook\": no-such-hook\n"),
+            ("four", "kind: Pod\napiVersion: v1\nmetadata:\n  name: fourth\n  annotations:\n    nothing: here"),
+            ("five", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: fifth\n  annotations:\n    \"helm.sh/hook\": post-delete, post-install\n"),
+            ("six", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: sixth\n  annotations:\n    \"helm.sh/hook\": pre-install\n    \"helm.sh/hook-weight\": \"-2\"\n"),
+            ("templates/_partial", "kind: Nope"),
+            ("seven", "kind: Service\napiVersion: v1\nmetadata:\n  name: seventh\n---\nkind: Namespace\napiVersion: v1\nmetadata:\n  name: eighth\n"),
+        ]);
+        let s = sort_manifests(&data, Whitespace::Keep).unwrap();
+        let hooks: Vec<(&str, i64)> = s.hooks.iter().map(|h| (h.name.as_str(), h.weight)).collect();
+        assert_eq!(hooks, vec![("fifth", 0), ("sixth", -2), ("second", 0), ("first", 0)]);
+        let manifests: Vec<&str> = s.manifests.iter().map(|m| m.head.metadata.as_ref().unwrap().name.as_str()).collect();
+        assert_eq!(manifests, vec!["eighth", "seventh", "fourth"]);
+        assert_eq!(s.warnings.len(), 1);
+    }
+
+    #[test]
+    fn unknown_kinds_sort_last_alphabetically() {
+        let data = files(&[("a", "kind: Zeta\n---\nkind: Alpha\n---\nkind: Deployment\n---\nkind: Alpha\nx: 2\n")]);
+        let s = sort_manifests(&data, Whitespace::Trim).unwrap();
+        let kinds: Vec<&str> = s.manifests.iter().map(|m| m.head.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["Deployment", "Alpha", "Alpha", "Zeta"]);
+        assert!(s.manifests[2].content.ends_with("x: 2"));
+    }
+
+    #[test]
+    fn invalid_yaml_names_the_file() {
+        let err = sort_manifests(&files(&[("c/templates/x.yaml", "a: b\nc\n")]), Whitespace::Keep).unwrap_err();
+        assert!(err.to_string().starts_with("YAML parse error on c/templates/x.yaml: error converting YAML to JSON: yaml: line"), "{err}");
+    }
+}
