@@ -318,8 +318,7 @@ pub(crate) async fn add_version(
     match vendor::add_version(&hub, session.org(), id, data.to_request()).await {
         Ok(v) => {
             let path = format!("/applications/{id}");
-            session.set_flash(&hub, &Flash::notice(&path, format!("Version {} added. Deploy it from a target's page.", v.spec.name))).await?;
-            Ok(Redirect::to(&path).into_response())
+            session.redirect_with(&hub, Flash::notice(&path, format!("Version {} added. Deploy it from a target's page.", v.spec.name))).await
         }
         Err(e) => {
             let problem = Problem::for_form(e, "The version could not be added").await?;
@@ -351,8 +350,7 @@ pub(crate) async fn archive(
     } else {
         format!("Version {} restored.", v.spec.name)
     };
-    session.set_flash(&hub, &Flash::notice(&path, notice)).await?;
-    Ok(Redirect::to(&path).into_response())
+    session.redirect_with(&hub, Flash::notice(&path, notice)).await
 }
 
 /// `POST /applications/{id}/delete`.
@@ -363,18 +361,9 @@ pub(crate) async fn delete(
 ) -> Result<Response, UiError> {
     let id = parse_id("application", &id)?;
     let name = hub.store.application(session.org(), id).await?.name;
-    match hub.store.delete_application(session.org(), id).await {
-        Ok(()) => {
-            session.set_flash(&hub, &Flash::notice("/applications", format!("Application {name} deleted."))).await?;
-            Ok(Redirect::to("/applications").into_response())
-        }
-        Err(crate::store::StoreError::Conflict(message)) => {
-            let path = format!("/applications/{id}");
-            session.set_flash(&hub, &Flash::error(&path, format!("{name} was not deleted: {message}"))).await?;
-            Ok(Redirect::to(&path).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = hub.store.delete_application(session.org(), id).await;
+    let flash = Flash::after_delete(outcome, &name, Flash::notice("/applications", format!("Application {name} deleted.")), format!("/applications/{id}"))?;
+    session.redirect_with(&hub, flash).await
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::response::Redirect;
 use ferry_proto::api::{DeployRequest, Deployment, DeploymentStatus, DockerType, PlatformType};
 use time::OffsetDateTime;
 use maud::{Markup, html};
@@ -286,8 +285,7 @@ pub(crate) async fn redeploy(
         Ok(d) => {
             let path = format!("/deployments/{id}");
             let notice = format!("Redeployed {} {}: a new revision is on its way to the agent.", d.application_name, d.revision.application_version_name);
-            session.set_flash(&hub, &Flash::notice(&path, notice)).await?;
-            Ok(Redirect::to(&path).into_response())
+            session.redirect_with(&hub, Flash::notice(&path, notice)).await
         }
         Err(e) => {
             let problem = Problem::for_form(e, "The redeploy failed").await?;
@@ -307,6 +305,5 @@ pub(crate) async fn undeploy(
     hub.store.delete_deployment(session.org(), id).await?;
     let path = format!("/targets/{}", d.target_id);
     let notice = format!("Undeployed {} from {}. The agent removes it on its next poll.", d.application_name, d.target_name);
-    session.set_flash(&hub, &Flash::notice(&path, notice)).await?;
-    Ok(Redirect::to(&path).into_response())
+    session.redirect_with(&hub, Flash::notice(&path, notice)).await
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 
@@ -97,8 +97,7 @@ pub(crate) async fn add(State(hub): State<AppState>, PostForm { session, data }:
     }
     match vendor::store_secret(&hub, session.org(), key, &data.value).await {
         Ok(info) => {
-            session.set_flash(&hub, &Flash::notice("/secrets", format!("Secret {} saved. Its value will not be shown again.", info.key))).await?;
-            Ok(Redirect::to("/secrets").into_response())
+            session.redirect_with(&hub, Flash::notice("/secrets", format!("Secret {} saved. Its value will not be shown again.", info.key))).await
         }
         Err(e) => {
             let problem = Problem::for_form(e, "The secret could not be saved").await?;
@@ -123,8 +122,7 @@ pub(crate) async fn rotate(
             Err(e) => Flash::error("/secrets", Problem::from_api(e).await.message),
         }
     };
-    session.set_flash(&hub, &flash).await?;
-    Ok(Redirect::to("/secrets").into_response())
+    session.redirect_with(&hub, flash).await
 }
 
 /// `POST /secrets/{key}/delete`.
@@ -143,6 +141,5 @@ pub(crate) async fn delete(
             Flash::error("/secrets", format!("{key} was not deleted: {}", problem.message))
         }
     };
-    session.set_flash(&hub, &flash).await?;
-    Ok(Redirect::to("/secrets").into_response())
+    session.redirect_with(&hub, flash).await
 }

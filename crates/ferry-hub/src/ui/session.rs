@@ -6,7 +6,7 @@
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use ferry_proto::api::TargetAccess;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -139,6 +139,12 @@ impl Session {
         Ok(())
     }
 
+    /// Leaves `flash` for its page and sends the browser there: how every form ends.
+    pub(crate) async fn redirect_with(&self, hub: &Hub, flash: Flash) -> Result<Response, UiError> {
+        self.set_flash(hub, &flash).await?;
+        Ok(Redirect::to(&flash.path).into_response())
+    }
+
     /// Takes the one-time message meant for `path`, if there is one: it is shown once.
     pub(crate) async fn take_flash(&self, hub: &Hub, path: &str) -> Result<Option<Flash>, UiError> {
         let Some(sealed) = &self.flash else { return Ok(None) };
@@ -183,6 +189,16 @@ impl Flash {
     /// An error for the page at `path`.
     pub(crate) fn error(path: impl Into<String>, error: impl Into<String>) -> Self {
         Flash { path: path.into(), error: Some(error.into()), ..Flash::default() }
+    }
+
+    /// How a delete form ends: `done` when it worked; when the store refuses because
+    /// something still depends on `name`, an error back on its own `page`.
+    pub(crate) fn after_delete(outcome: Result<(), StoreError>, name: &str, done: Flash, page: String) -> Result<Self, UiError> {
+        match outcome {
+            Ok(()) => Ok(done),
+            Err(StoreError::Conflict(message)) => Ok(Flash::error(page, format!("{name} was not deleted: {message}"))),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

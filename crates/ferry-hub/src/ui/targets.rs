@@ -150,8 +150,7 @@ pub(crate) async fn create(State(hub): State<AppState>, PostForm { session, data
         error: None,
         access: Some(access),
     };
-    session.set_flash(&hub, &flash).await?;
-    Ok(Redirect::to(&path).into_response())
+    session.redirect_with(&hub, flash).await
 }
 
 // --- the target page -------------------------------------------------------------------------
@@ -576,8 +575,7 @@ pub(crate) async fn set_agent_version(
             }
         }
     };
-    session.set_flash(&hub, &flash).await?;
-    Ok(Redirect::to(&path).into_response())
+    session.redirect_with(&hub, flash).await
 }
 
 /// `POST /targets/{id}/deploy`.
@@ -621,8 +619,7 @@ pub(crate) async fn deploy(
             } else {
                 format!("{} already ran here: deployed {what} as a new revision.", deployment.application_name)
             };
-            session.set_flash(&hub, &Flash::notice(&path, notice)).await?;
-            Ok(Redirect::to(&path).into_response())
+            session.redirect_with(&hub, Flash::notice(&path, notice)).await
         }
         Err(e) => {
             retry(Problem::for_form(e, "The deployment failed").await?).await
@@ -638,18 +635,9 @@ pub(crate) async fn delete(
 ) -> Result<Response, UiError> {
     let id = parse_id("target", &id)?;
     let name = hub.store.target(session.org(), id).await?.name;
-    match hub.store.delete_target(session.org(), id).await {
-        Ok(()) => {
-            session.set_flash(&hub, &Flash::notice("/", format!("Target {name} deleted."))).await?;
-            Ok(Redirect::to("/").into_response())
-        }
-        Err(crate::store::StoreError::Conflict(message)) => {
-            let path = format!("/targets/{id}");
-            session.set_flash(&hub, &Flash::error(&path, format!("{name} was not deleted: {message}"))).await?;
-            Ok(Redirect::to(&path).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = hub.store.delete_target(session.org(), id).await;
+    let flash = Flash::after_delete(outcome, &name, Flash::notice("/", format!("Target {name} deleted.")), format!("/targets/{id}"))?;
+    session.redirect_with(&hub, flash).await
 }
 
 #[cfg(test)]
