@@ -11,7 +11,7 @@ use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    ListServicesOptionsBuilder, ListTasksOptionsBuilder, LogsOptionsBuilder,
+    ListServicesOptionsBuilder, ListTasksOptionsBuilder, LogsOptions, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
 };
 use futures_util::StreamExt;
@@ -246,6 +246,17 @@ fn since_seconds(since: Option<OffsetDateTime>) -> i32 {
     since.map_or(0, |s| i32::try_from(s.unix_timestamp()).unwrap_or(i32::MAX))
 }
 
+/// Both streams of a container or service, timestamped so lines can be ordered and
+/// watermarked, from `since` on.
+fn stream_options(since: Option<OffsetDateTime>) -> LogsOptions {
+    LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .timestamps(true)
+        .since(since_seconds(since))
+        .build()
+}
+
 fn label(labels: &HashMap<String, String>, key: &str) -> String {
     labels.get(key).cloned().unwrap_or_default()
 }
@@ -316,14 +327,8 @@ impl DockerApi for EngineApi {
         since: Option<OffsetDateTime>,
         max: usize,
     ) -> Result<Vec<RawLogLine>, EngineError> {
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .since(since_seconds(since))
-            .build();
         self.read_logs(
-            self.docker.logs(container, Some(options)),
+            self.docker.logs(container, Some(stream_options(since))),
             container,
             since,
             max,
@@ -425,14 +430,8 @@ impl DockerApi for EngineApi {
         since: Option<OffsetDateTime>,
         max: usize,
     ) -> Result<Vec<RawLogLine>, EngineError> {
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .since(since_seconds(since))
-            .build();
         self.read_logs(
-            self.docker.service_logs(service, Some(options)),
+            self.docker.service_logs(service, Some(stream_options(since))),
             service,
             since,
             max,
