@@ -94,7 +94,10 @@ fn should_send(last: Option<&Sent>, revision: Uuid, kind: StatusType, message: &
     match last {
         None => true,
         Some(s) => {
-            s.revision != revision || s.kind != kind || s.message != message || now.duration_since(s.at) >= STATUS_REFRESH
+            s.revision != revision
+                || s.kind != kind
+                || s.message != message
+                || now.duration_since(s.at) >= STATUS_REFRESH
         }
     }
 }
@@ -434,11 +437,8 @@ impl Agent {
                 Some((installed, d.logs_enabled))
             })
             .collect();
-        let targets = LogTargets {
-            enabled: desired.deployment_logs_enabled,
-            after: desired.deployment_logs_after,
-            deployments,
-        };
+        let targets =
+            LogTargets { enabled: desired.deployment_logs_enabled, after: desired.deployment_logs_after, deployments };
         self.log_targets.send_if_modified(|current| {
             if *current == targets {
                 false
@@ -484,7 +484,8 @@ impl Agent {
             return Ok(());
         }
         tracing::info!(running = %mine, wanted = %wanted, version = %desired.version.name, "updating the agent");
-        self.state.self_update = Some((wanted, now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()));
+        self.state.self_update =
+            Some((wanted, now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()));
         self.save()?;
         let manifest = match self.hub.manifest().await {
             Ok(m) => m,

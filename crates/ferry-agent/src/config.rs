@@ -104,7 +104,8 @@ impl AgentConfig {
             None => DISTR_ENDPOINTS
                 .iter()
                 .find_map(|(var, suffix)| {
-                    nonempty(env(var)).map(|endpoint| endpoint.trim_end_matches('/').trim_end_matches(suffix).to_string())
+                    nonempty(env(var))
+                        .map(|endpoint| endpoint.trim_end_matches('/').trim_end_matches(suffix).to_string())
                 })
                 .ok_or(ConfigError::Missing("FERRY_HUB_URL", "DISTR_LOGIN_ENDPOINT"))?,
         };
@@ -134,7 +135,10 @@ impl AgentConfig {
                     .map_err(|e| ConfigError::Invalid { name: "FERRY_INTERVAL", reason: e.to_string() })?
                     .0;
                 if d < Duration::from_millis(100) {
-                    return Err(ConfigError::Invalid { name: "FERRY_INTERVAL", reason: "must be at least 100ms".into() });
+                    return Err(ConfigError::Invalid {
+                        name: "FERRY_INTERVAL",
+                        reason: "must be at least 100ms".into(),
+                    });
                 }
                 d
             }
@@ -223,6 +227,8 @@ mod tests {
             interval: Some("5".into()),
             ..Default::default()
         };
-        assert!(AgentConfig::resolve(given, env_of(&[])).unwrap_err().to_string().starts_with("FERRY_INTERVAL is invalid"));
+        assert!(
+            AgentConfig::resolve(given, env_of(&[])).unwrap_err().to_string().starts_with("FERRY_INTERVAL is invalid")
+        );
     }
 }

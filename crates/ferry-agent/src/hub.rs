@@ -191,7 +191,12 @@ impl HttpHub {
         Err(HubError::Unauthorized("login succeeded but the token was refused".into()))
     }
 
-    async fn post_json<T: serde::Serialize + ?Sized>(&self, method: Method, path: &str, value: &T) -> Result<(), HubError> {
+    async fn post_json<T: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        value: &T,
+    ) -> Result<(), HubError> {
         let body = serde_json::to_vec(value).map_err(|e| HubError::Rejected { status: 0, message: e.to_string() })?;
         self.call(method, path, Some(body), &[]).await.map(|_| ())
     }
@@ -214,11 +219,8 @@ async fn body_text(res: reqwest::Response) -> String {
 
 async fn classify(url: &str, res: reqwest::Response) -> HubError {
     let status = res.status();
-    let retry_after = res
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let retry_after =
+        res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let message = body_text(res).await;
     if status == StatusCode::TOO_MANY_REQUESTS {
         return HubError::RateLimited(Duration::from_secs(retry_after.unwrap_or(30)));
@@ -277,7 +279,8 @@ mod tests {
     use super::*;
 
     fn jwt(exp: i64) -> String {
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"exp\":{exp},\"sub\":\"x\"}}"));
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"exp\":{exp},\"sub\":\"x\"}}"));
         format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig")
     }
 

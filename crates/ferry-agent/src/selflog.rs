@@ -121,7 +121,11 @@ impl<S: Subscriber> Layer<S> for SelfLogLayer {
 impl SelfLog {
     /// Adds a line directly (for messages logged before tracing is set up).
     pub fn note(&self, severity: &str, body: impl Into<String>) {
-        self.push(AgentLogRecord { timestamp: OffsetDateTime::now_utc(), severity: severity.into(), body: body.into() });
+        self.push(AgentLogRecord {
+            timestamp: OffsetDateTime::now_utc(),
+            severity: severity.into(),
+            body: body.into(),
+        });
     }
 }
 

@@ -120,10 +120,8 @@ impl StateFile {
     pub fn save<T: Serialize>(&self, value: &T) -> Result<(), StateError> {
         let tmp = self.path.with_extension("tmp");
         let io = |what, source| StateError::Io { what, path: tmp.clone(), source };
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| StateError::Corrupt {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes = serde_json::to_vec_pretty(value)
+            .map_err(|e| StateError::Corrupt { path: self.path.clone(), reason: e.to_string() })?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -148,7 +146,8 @@ mod tests {
         let file = StateFile::open(&dir.path().join("nested"), "state.json").unwrap();
         let empty: LocalState = file.load().unwrap();
         assert!(empty.deployments.is_empty());
-        let state = LocalState { self_update: Some((Uuid::nil(), "2026-01-01T00:00:00Z".into())), ..Default::default() };
+        let state =
+            LocalState { self_update: Some((Uuid::nil(), "2026-01-01T00:00:00Z".into())), ..Default::default() };
         file.save(&state).unwrap();
         assert_eq!(file.load::<LocalState>().unwrap(), state);
         #[cfg(unix)]

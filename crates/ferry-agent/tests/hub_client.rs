@@ -102,7 +102,9 @@ async fn logs_in_uses_etags_and_survives_a_key_change() {
 
     // And a stopped hub is unreachable, naming the URL.
     match again.resources(None).await {
-        Err(HubError::Unreachable { url, .. }) => assert!(url.ends_with("/api/v1/agent/login") || url.ends_with("/resources")),
+        Err(HubError::Unreachable { url, .. }) => {
+            assert!(url.ends_with("/api/v1/agent/login") || url.ends_with("/resources"))
+        }
         other => panic!("expected unreachable, got {other:?}"),
     }
 }

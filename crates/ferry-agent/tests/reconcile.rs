@@ -11,7 +11,8 @@ use ferry_agent::driver::{Applied, ApplyContext, Driver, DriverError, Installed,
 use ferry_agent::hub::{Desired, HubApi, HubError};
 use ferry_agent::logship::LogShipper;
 use ferry_proto::agent::{
-    AgentDeployment, AgentLogRecord, AgentResources, AgentVersionRef, LogRecord, MetricsReport, StatusReport, StatusType,
+    AgentDeployment, AgentLogRecord, AgentResources, AgentVersionRef, LogRecord, MetricsReport, StatusReport,
+    StatusType,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -158,7 +159,12 @@ impl Driver for FakeDriver {
         let drift = s.drift.remove(&installed.id);
         Ok(Observation { status: StatusType::Healthy, message: "all 1 services healthy".into(), drift })
     }
-    async fn logs(&self, installed: &Installed, since: Option<OffsetDateTime>, max: usize) -> Result<Vec<LogLine>, DriverError> {
+    async fn logs(
+        &self,
+        installed: &Installed,
+        since: Option<OffsetDateTime>,
+        max: usize,
+    ) -> Result<Vec<LogLine>, DriverError> {
         let s = self.0.lock().unwrap();
         Ok(s.logs
             .get(&installed.id)
@@ -166,7 +172,13 @@ impl Driver for FakeDriver {
             .unwrap_or_default())
     }
     async fn metrics(&self) -> Result<MetricsReport, DriverError> {
-        Ok(MetricsReport { cpu_cores_millis: 1000, cpu_usage: 0.1, memory_bytes: 1, memory_usage: 0.1, disk_metrics: vec![] })
+        Ok(MetricsReport {
+            cpu_cores_millis: 1000,
+            cpu_usage: 0.1,
+            memory_bytes: 1,
+            memory_usage: 0.1,
+            disk_metrics: vec![],
+        })
     }
     async fn self_update(&self, manifest: &str) -> Result<(), DriverError> {
         self.0.lock().unwrap().updates.push(manifest.to_string());
@@ -201,7 +213,11 @@ fn deployment(id: u128, revision: u128) -> AgentDeployment {
 
 fn resources(deployments: Vec<AgentDeployment>) -> AgentResources {
     AgentResources {
-        version: AgentVersionRef { id: Uuid::from_u128(VERSION), created_at: OffsetDateTime::UNIX_EPOCH, name: "1".into() },
+        version: AgentVersionRef {
+            id: Uuid::from_u128(VERSION),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            name: "1".into(),
+        },
         namespace: None,
         metrics_enabled: true,
         deployment_logs_enabled: true,
@@ -239,7 +255,8 @@ impl Rig {
     }
     fn agent(&self) -> Agent {
         let (agent, _targets) =
-            Agent::new(self.config(), Arc::new(self.hub.clone()), Arc::new(self.driver.clone()), self.clock.clone()).unwrap();
+            Agent::new(self.config(), Arc::new(self.hub.clone()), Arc::new(self.driver.clone()), self.clock.clone())
+                .unwrap();
         agent
     }
 }

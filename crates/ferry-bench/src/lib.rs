@@ -422,11 +422,8 @@ async fn simulate(agent: Agent, http: reqwest::Client, fleet: &Fleet) {
     let (url, interval, shared) = (&fleet.url, fleet.interval, &fleet.shared);
     let (measuring, stop, not_modified, ready) = (&fleet.measuring, &fleet.stop, &fleet.not_modified, &fleet.ready);
     let started = Instant::now();
-    let login = http
-        .post(format!("{url}/api/v1/agent/login"))
-        .basic_auth(&agent.target, Some(&agent.secret))
-        .send()
-        .await;
+    let login =
+        http.post(format!("{url}/api/v1/agent/login")).basic_auth(&agent.target, Some(&agent.secret)).send().await;
     let token = match login {
         Ok(r) if r.status().is_success() => {
             let v: Value = r.json().await.unwrap_or(Value::Null);

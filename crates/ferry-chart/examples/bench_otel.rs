@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use ferry_chart::Chart;
 use ferry_chart::manifest::Whitespace;
 use ferry_chart::template::{self, Environment, TemplateRequest, ValueOptions};
-use ferry_chart::Chart;
 
 /// Keeps everything in memory: the chart is loaded once and output files
 /// are discarded, so the figures are the engine's.

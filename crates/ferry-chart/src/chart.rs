@@ -278,7 +278,10 @@ pub fn metadata_json(md: &Metadata) -> Value {
     if let Some(a) = &md.annotations
         && !a.is_empty()
     {
-        data.insert("annotations".into(), Value::map(a.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()));
+        data.insert(
+            "annotations".into(),
+            Value::map(a.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()),
+        );
     }
     if let Some(deps) = &md.dependencies
         && !deps.is_empty()

@@ -5,8 +5,8 @@
 //! float32), keys match JSON tags case-insensitively, and type mismatches
 //! fail with `encoding/json`'s messages.
 
-use ferry_goyaml::Value as Y;
 use ferry_gotmpl::Value;
+use ferry_goyaml::Value as Y;
 
 use crate::chart::{Dependency, Lock, Maintainer, Metadata};
 
@@ -127,8 +127,23 @@ fn find_field<'f>(fields: &[&'f str], key: &str) -> Option<&'f str> {
 }
 
 const METADATA_FIELDS: &[&str] = &[
-    "name", "home", "sources", "version", "description", "keywords", "maintainers", "icon", "apiVersion",
-    "condition", "tags", "appVersion", "deprecated", "annotations", "kubeVersion", "dependencies", "type",
+    "name",
+    "home",
+    "sources",
+    "version",
+    "description",
+    "keywords",
+    "maintainers",
+    "icon",
+    "apiVersion",
+    "condition",
+    "tags",
+    "appVersion",
+    "deprecated",
+    "annotations",
+    "kubeVersion",
+    "dependencies",
+    "type",
 ];
 
 const DEPENDENCY_FIELDS: &[&str] =
@@ -182,32 +197,30 @@ fn decode_dependency(v: &Y, ctx: &mut Ctx) -> Result<Option<Dependency>, DecodeE
     let mut d = Dependency::default();
     for (key, val) in object_entries(entries)? {
         let Some(field) = find_field(DEPENDENCY_FIELDS, &key) else { continue };
-        with_field(ctx, "Dependency", field, |ctx| {
-            match field {
-                "tags" => {
-                    if let Some(t) = to_string_list(val, ctx) {
-                        d.tags = t;
-                    }
+        with_field(ctx, "Dependency", field, |ctx| match field {
+            "tags" => {
+                if let Some(t) = to_string_list(val, ctx) {
+                    d.tags = t;
                 }
-                "enabled" => {
-                    if let Some(b) = to_bool(val, ctx) {
-                        d.enabled = b;
-                    }
+            }
+            "enabled" => {
+                if let Some(b) = to_bool(val, ctx) {
+                    d.enabled = b;
                 }
-                "import-values" => match val {
-                    Y::Null => d.import_values = Vec::new(),
-                    Y::Seq(items) => d.import_values = items.iter().map(json_value).collect(),
-                    other => ctx.type_error(json_kind(other), "[]interface {}"),
-                },
-                _ => {
-                    if let Some(s) = to_string_target(val, ctx) {
-                        match field {
-                            "name" => d.name = s,
-                            "version" => d.version = s,
-                            "repository" => d.repository = s,
-                            "condition" => d.condition = s,
-                            _ => d.alias = s,
-                        }
+            }
+            "import-values" => match val {
+                Y::Null => d.import_values = Vec::new(),
+                Y::Seq(items) => d.import_values = items.iter().map(json_value).collect(),
+                other => ctx.type_error(json_kind(other), "[]interface {}"),
+            },
+            _ => {
+                if let Some(s) = to_string_target(val, ctx) {
+                    match field {
+                        "name" => d.name = s,
+                        "version" => d.version = s,
+                        "repository" => d.repository = s,
+                        "condition" => d.condition = s,
+                        _ => d.alias = s,
                     }
                 }
             }
@@ -226,7 +239,12 @@ fn json_value(v: &Y) -> Value {
         Y::Map(entries) => Value::map(
             entries
                 .iter()
-                .map(|(k, v)| (key_string(k).unwrap_or_else(|_| ferry_gotmpl::gofmt::sprint(&[crate::govalue::from_yaml(k)])), json_value(v)))
+                .map(|(k, v)| {
+                    (
+                        key_string(k).unwrap_or_else(|_| ferry_gotmpl::gofmt::sprint(&[crate::govalue::from_yaml(k)])),
+                        json_value(v),
+                    )
+                })
                 .collect(),
         ),
         other => crate::govalue::from_yaml(other),
@@ -366,7 +384,8 @@ pub fn decode_lock(data: &[u8]) -> Result<Lock, DecodeError> {
         ctx.path.push(field.to_string());
         match field {
             "dependencies" => {
-                lock.dependencies = decode_dependency_list(val, &mut ctx)?.unwrap_or_default().into_iter().flatten().collect();
+                lock.dependencies =
+                    decode_dependency_list(val, &mut ctx)?.unwrap_or_default().into_iter().flatten().collect();
             }
             "digest" => {
                 if let Some(s) = to_string_target(val, &mut ctx) {
@@ -392,7 +411,11 @@ mod tests {
     #[test]
     fn numbers_become_strings_like_sigs_yaml() {
         let mut md = Metadata::default();
-        decode_metadata(b"name: x\nversion: 1.0\nappVersion: 1.10\nkubeVersion: 1234567890\nannotations:\n  a: 1\n  b: true\n", &mut md).unwrap();
+        decode_metadata(
+            b"name: x\nversion: 1.0\nappVersion: 1.10\nkubeVersion: 1234567890\nannotations:\n  a: 1\n  b: true\n",
+            &mut md,
+        )
+        .unwrap();
         assert_eq!(md.version, "1");
         assert_eq!(md.app_version, "1.1");
         assert_eq!(md.kube_version, "1234567890");

@@ -49,7 +49,9 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str, warnings: &W
 
     let mut chart_dependencies: Vec<Chart> = Vec::new();
     for existing in &c.dependencies {
-        let listed = reqs.iter().any(|req| existing.name() == req.name && is_compatible_range(&req.version, &existing.metadata.version));
+        let listed = reqs
+            .iter()
+            .any(|req| existing.name() == req.name && is_compatible_range(&req.version, &existing.metadata.version));
         if !listed {
             chart_dependencies.push(existing.clone());
         }
@@ -72,8 +74,10 @@ fn process_dependency_enabled(c: &mut Chart, v: &Value, path: &str, warnings: &W
     process_dependency_conditions(&mut reqs, &cvals, path, warnings);
 
     let removed: Vec<String> = reqs.iter().filter(|r| !r.enabled).map(|r| r.name.clone()).collect();
-    let mut kept: Vec<Chart> = std::mem::take(&mut c.dependencies).into_iter().filter(|d| !removed.contains(&d.metadata.name)).collect();
-    let kept_meta: Vec<Option<Dependency>> = reqs.into_iter().filter(|r| !removed.contains(&r.name)).map(Some).collect();
+    let mut kept: Vec<Chart> =
+        std::mem::take(&mut c.dependencies).into_iter().filter(|d| !removed.contains(&d.metadata.name)).collect();
+    let kept_meta: Vec<Option<Dependency>> =
+        reqs.into_iter().filter(|r| !removed.contains(&r.name)).map(Some).collect();
 
     for t in &mut kept {
         let subpath = format!("{path}{}.", t.metadata.name);
@@ -158,11 +162,8 @@ fn process_import_values(c: &mut Chart, merge: bool, warnings: &Warnings) -> Res
         return Ok(());
     }
     let empty = Value::map(BTreeMap::new());
-    let cvals = if merge {
-        values::merge_values(c, &empty, warnings)?
-    } else {
-        values::coalesce_values(c, &empty, warnings)?
-    };
+    let cvals =
+        if merge { values::merge_values(c, &empty, warnings)? } else { values::coalesce_values(c, &empty, warnings)? };
     let Some(deps) = c.metadata.dependencies.as_mut() else { return Ok(()) };
     let b = new_table();
     for r in deps.iter_mut().flatten() {
@@ -176,7 +177,10 @@ fn process_import_values(c: &mut Chart, merge: bool, warnings: &Warnings) -> Res
                     m.insert("child".to_string(), Value::from(child.clone()));
                     m.insert("parent".to_string(), Value::from(parent.clone()));
                     outiv.push(Value::typed_map(
-                        ferry_gotmpl::Type::Map(std::sync::Arc::new(ferry_gotmpl::Type::String), std::sync::Arc::new(ferry_gotmpl::Type::String)),
+                        ferry_gotmpl::Type::Map(
+                            std::sync::Arc::new(ferry_gotmpl::Type::String),
+                            std::sync::Arc::new(ferry_gotmpl::Type::String),
+                        ),
                         m,
                     ));
                     let Some(vv) = values::table(&cvals, &format!("{}.{child}", r.name)) else {
@@ -192,7 +196,10 @@ fn process_import_values(c: &mut Chart, merge: bool, warnings: &Warnings) -> Res
                     m.insert("child".to_string(), Value::from(child.clone()));
                     m.insert("parent".to_string(), Value::from("."));
                     outiv.push(Value::typed_map(
-                        ferry_gotmpl::Type::Map(std::sync::Arc::new(ferry_gotmpl::Type::String), std::sync::Arc::new(ferry_gotmpl::Type::String)),
+                        ferry_gotmpl::Type::Map(
+                            std::sync::Arc::new(ferry_gotmpl::Type::String),
+                            std::sync::Arc::new(ferry_gotmpl::Type::String),
+                        ),
                         m,
                     ));
                     let Some(vm) = values::table(&cvals, &format!("{}.{child}", r.name)) else {

@@ -52,7 +52,6 @@ pub(crate) fn copy_table(v: &Value) -> Map {
     }
 }
 
-
 /// Converts a YAML/JSON tree (as `sigs.k8s.io/yaml` produces it: float64
 /// numbers, string keys) into a template value.
 pub fn from_yaml(v: &ferry_goyaml::Value) -> Value {
@@ -132,11 +131,15 @@ fn to_json_tree_depth(v: &Value, depth: usize) -> Result<ferry_goyaml::Value, Js
         Value::List(l) => {
             if l.ty.elem() == Some(&Type::Uint8) {
                 // A []uint8 built from a list is still bytes to encoding/json.
-                let bytes: Vec<u8> = l.items.iter().map(|i| match i {
-                    Value::Uint(u, _) => *u as u8,
-                    Value::Int(i, _) => *i as u8,
-                    _ => 0,
-                }).collect();
+                let bytes: Vec<u8> = l
+                    .items
+                    .iter()
+                    .map(|i| match i {
+                        Value::Uint(u, _) => *u as u8,
+                        Value::Int(i, _) => *i as u8,
+                        _ => 0,
+                    })
+                    .collect();
                 Y::Str(base64_std(&bytes))
             } else {
                 Y::Seq(l.items.iter().map(|i| to_json_tree_depth(i, depth + 1)).collect::<Result<_, _>>()?)

@@ -211,9 +211,7 @@ pub(crate) fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
 fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
     let f = std::fs::File::open(path).map_err(|e| LoadError::Io(go_io_error("open", path, &e)))?;
     let mut data = Vec::new();
-    f.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| LoadError::Io(go_io_error("read", path, &e)))?;
+    f.take(limit.saturating_add(1)).read_to_end(&mut data).map_err(|e| LoadError::Io(go_io_error("read", path, &e)))?;
     if data.len() as u64 > limit {
         return Err(LoadError::DirTooLarge(limit));
     }
@@ -240,12 +238,9 @@ fn detect_content_type(data: &[u8]) -> String {
     if head.starts_with(b"PK\x03\x04") {
         return "application/zip".to_string();
     }
-    let binary = head.iter().any(|&b| b <= 0x08 || b == 0x0B || (0x0E..=0x1A).contains(&b) || (0x1C..=0x1F).contains(&b));
-    if binary {
-        "application/octet-stream".to_string()
-    } else {
-        "text/plain; charset=utf-8".to_string()
-    }
+    let binary =
+        head.iter().any(|&b| b <= 0x08 || b == 0x0B || (0x0E..=0x1A).contains(&b) || (0x1C..=0x1F).contains(&b));
+    if binary { "application/octet-stream".to_string() } else { "text/plain; charset=utf-8".to_string() }
 }
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
@@ -272,7 +267,12 @@ pub fn archive_files(bytes: &[u8], limits: &LoadLimits) -> Result<Vec<File>, Loa
         let mut entry = entry.map_err(|e| LoadError::Archive(archive_error(&e)))?;
         let header = entry.header();
         let kind = header.entry_type();
-        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() || kind.is_gnu_longname() || kind.is_gnu_longlink() {
+        if kind.is_dir()
+            || kind.is_pax_global_extensions()
+            || kind.is_pax_local_extensions()
+            || kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+        {
             continue;
         }
         let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -346,7 +346,8 @@ fn load_dir_with(dir: &Path, limits: &LoadLimits) -> Result<Chart, LoadError> {
         rules = Rules::parse(&String::from_utf8_lossy(&text)).map_err(|e| LoadError::Ignore(e.to_string()))?;
     }
     rules.add_defaults();
-    let mut walker = DirWalker { top: top.clone(), rules, limits: *limits, remaining: limits.max_total_bytes, files: Vec::new() };
+    let mut walker =
+        DirWalker { top: top.clone(), rules, limits: *limits, remaining: limits.max_total_bytes, files: Vec::new() };
     walker.walk_dir(&top, "", 0)?;
     load_files_depth(walker.files, limits, 0)
 }
@@ -383,7 +384,8 @@ impl DirWalker {
                         if !target.starts_with(&self.top) {
                             return Err(LoadError::SymlinkEscape { link: n, target: target.display().to_string() });
                         }
-                        let m = std::fs::metadata(&target).map_err(|e| LoadError::Io(go_io_error("stat", &target, &e)))?;
+                        let m =
+                            std::fs::metadata(&target).map_err(|e| LoadError::Io(go_io_error("stat", &target, &e)))?;
                         (m, target)
                     }
                     Err(e) => {
@@ -423,12 +425,11 @@ impl DirWalker {
             if self.files.len() >= self.limits.max_files {
                 return Err(LoadError::TooManyFiles(self.limits.max_files));
             }
-            let data = read_limited(&real, self.remaining.min(self.limits.max_file_bytes))
-                .map_err(|e| match e {
-                    LoadError::DirTooLarge(_) => LoadError::DirTooLarge(self.limits.max_total_bytes),
-                    LoadError::Io(m) => LoadError::Io(format!("error reading {n}: {m}")),
-                    other => other,
-                })?;
+            let data = read_limited(&real, self.remaining.min(self.limits.max_file_bytes)).map_err(|e| match e {
+                LoadError::DirTooLarge(_) => LoadError::DirTooLarge(self.limits.max_total_bytes),
+                LoadError::Io(m) => LoadError::Io(format!("error reading {n}: {m}")),
+                other => other,
+            })?;
             self.remaining -= data.len() as u64;
             self.files.push(File { name: n, data: strip_bom(data) });
         }
@@ -486,7 +487,10 @@ fn load_files_depth(files: Vec<File>, limits: &LoadLimits, depth: usize) -> Resu
                 }
                 let fname = &name["charts/".len()..];
                 let cname = fname.split('/').next().unwrap_or("");
-                subcharts.entry(cname.to_string()).or_default().push(File { name: fname.to_string(), data: f.data.clone() });
+                subcharts
+                    .entry(cname.to_string())
+                    .or_default()
+                    .push(File { name: fname.to_string(), data: f.data.clone() });
             }
             _ => c.files.push(f.clone()),
         }
@@ -504,7 +508,11 @@ fn load_files_depth(files: Vec<File>, limits: &LoadLimits, depth: usize) -> Resu
         let sc = if gopath::ext(&n) == ".tgz" {
             let Some(file) = files.first() else { continue };
             if file.name != n {
-                return Err(LoadError::SubchartTar { chart: c.name().to_string(), expected: n, got: file.name.clone() });
+                return Err(LoadError::SubchartTar {
+                    chart: c.name().to_string(),
+                    expected: n,
+                    got: file.name.clone(),
+                });
             }
             load_archive_depth(&file.data, limits, depth + 1)
         } else {
@@ -514,7 +522,8 @@ fn load_files_depth(files: Vec<File>, limits: &LoadLimits, depth: usize) -> Resu
                 .collect();
             load_files_depth(buff, limits, depth + 1)
         };
-        let sc = sc.map_err(|e| LoadError::Subchart { name: n.clone(), chart: c.name().to_string(), source: Box::new(e) })?;
+        let sc =
+            sc.map_err(|e| LoadError::Subchart { name: n.clone(), chart: c.name().to_string(), source: Box::new(e) })?;
         c.dependencies.push(sc);
     }
     Ok(c)

@@ -259,7 +259,10 @@ fn json_kind(v: &ferry_goyaml::Value) -> &'static str {
 
 /// encoding/json's field match over sorted JSON keys: the last key whose
 /// name is the field's exactly, else case-insensitively.
-fn go_field<'a>(entries: &'a [(ferry_goyaml::Value, ferry_goyaml::Value)], name: &str) -> Option<&'a ferry_goyaml::Value> {
+fn go_field<'a>(
+    entries: &'a [(ferry_goyaml::Value, ferry_goyaml::Value)],
+    name: &str,
+) -> Option<&'a ferry_goyaml::Value> {
     let mut keyed: Vec<(String, &ferry_goyaml::Value)> = entries.iter().map(|(k, v)| (key_string(k), v)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     let mut found = None;
@@ -413,7 +416,10 @@ pub fn sort_manifests(files: &BTreeMap<String, String>, ws: Whitespace) -> Resul
                 continue;
             }
             let policies = |key: &str| -> Vec<String> {
-                annotations.get(key).map(|v| v.split(',').map(|p| p.trim().to_lowercase()).collect()).unwrap_or_default()
+                annotations
+                    .get(key)
+                    .map(|v| v.split(',').map(|p| p.trim().to_lowercase()).collect())
+                    .unwrap_or_default()
             };
             result.hooks.push(Hook {
                 name: head.metadata.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
@@ -449,8 +455,14 @@ mod tests {
     #[test]
     fn split_like_helm() {
         let input = "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Service\n";
-        assert_eq!(split_manifests(input, Whitespace::Trim), vec!["apiVersion: v1\nkind: Pod", "apiVersion: v1\nkind: Service"]);
-        assert_eq!(split_manifests(input, Whitespace::Keep), vec!["apiVersion: v1\nkind: Pod\n", "apiVersion: v1\nkind: Service\n"]);
+        assert_eq!(
+            split_manifests(input, Whitespace::Trim),
+            vec!["apiVersion: v1\nkind: Pod", "apiVersion: v1\nkind: Service"]
+        );
+        assert_eq!(
+            split_manifests(input, Whitespace::Keep),
+            vec!["apiVersion: v1\nkind: Pod\n", "apiVersion: v1\nkind: Service\n"]
+        );
         // A separator glued to content still splits (templates with `---\n{{-`).
         assert_eq!(split_manifests("a: 1\n---b: 2\n", Whitespace::Keep), vec!["a: 1\n", "b: 2\n"]);
         assert_eq!(split_manifests("\n\n---\n\n", Whitespace::Keep), Vec::<String>::new());
@@ -465,19 +477,38 @@ mod tests {
     #[test]
     fn sorts_hooks_and_manifests() {
         let data = files(&[
-            ("one", "apiVersion: v1\nkind: Job\nmetadata:\n  name: first\n  annotations:\n    \"helm.sh/hook\": pre-install\n"),
-            ("two", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: second\n  annotations:\n    \"helm.sh/hook\": post-install\n"),
-            ("three", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: third\n  annotations:\n    \"helm.sh/hook\": no-such-hook\n"),
+            (
+                "one",
+                "apiVersion: v1\nkind: Job\nmetadata:\n  name: first\n  annotations:\n    \"helm.sh/hook\": pre-install\n",
+            ),
+            (
+                "two",
+                "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: second\n  annotations:\n    \"helm.sh/hook\": post-install\n",
+            ),
+            (
+                "three",
+                "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: third\n  annotations:\n    \"helm.sh/hook\": no-such-hook\n",
+            ),
             ("four", "kind: Pod\napiVersion: v1\nmetadata:\n  name: fourth\n  annotations:\n    nothing: here"),
-            ("five", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: fifth\n  annotations:\n    \"helm.sh/hook\": post-delete, post-install\n"),
-            ("six", "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: sixth\n  annotations:\n    \"helm.sh/hook\": pre-install\n    \"helm.sh/hook-weight\": \"-2\"\n"),
+            (
+                "five",
+                "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: fifth\n  annotations:\n    \"helm.sh/hook\": post-delete, post-install\n",
+            ),
+            (
+                "six",
+                "kind: ReplicaSet\napiVersion: v1beta1\nmetadata:\n  name: sixth\n  annotations:\n    \"helm.sh/hook\": pre-install\n    \"helm.sh/hook-weight\": \"-2\"\n",
+            ),
             ("templates/_partial", "kind: Nope"),
-            ("seven", "kind: Service\napiVersion: v1\nmetadata:\n  name: seventh\n---\nkind: Namespace\napiVersion: v1\nmetadata:\n  name: eighth\n"),
+            (
+                "seven",
+                "kind: Service\napiVersion: v1\nmetadata:\n  name: seventh\n---\nkind: Namespace\napiVersion: v1\nmetadata:\n  name: eighth\n",
+            ),
         ]);
         let s = sort_manifests(&data, Whitespace::Keep).unwrap();
         let hooks: Vec<(&str, i64)> = s.hooks.iter().map(|h| (h.name.as_str(), h.weight)).collect();
         assert_eq!(hooks, vec![("fifth", 0), ("sixth", -2), ("second", 0), ("first", 0)]);
-        let manifests: Vec<&str> = s.manifests.iter().map(|m| m.head.metadata.as_ref().unwrap().name.as_str()).collect();
+        let manifests: Vec<&str> =
+            s.manifests.iter().map(|m| m.head.metadata.as_ref().unwrap().name.as_str()).collect();
         assert_eq!(manifests, vec!["eighth", "seventh", "fourth"]);
         assert_eq!(s.warnings.len(), 1);
     }
@@ -494,6 +525,10 @@ mod tests {
     #[test]
     fn invalid_yaml_names_the_file() {
         let err = sort_manifests(&files(&[("c/templates/x.yaml", "a: b\nc\n")]), Whitespace::Keep).unwrap_err();
-        assert!(err.to_string().starts_with("YAML parse error on c/templates/x.yaml: error converting YAML to JSON: yaml: line"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("YAML parse error on c/templates/x.yaml: error converting YAML to JSON: yaml: line"),
+            "{err}"
+        );
     }
 }

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use ferry_goyaml::Value as J;
 use ferry_gotmpl::Value;
+use ferry_goyaml::Value as J;
 
 use crate::chart::Chart;
 
@@ -77,7 +77,9 @@ fn inst_from_json(v: &J) -> Inst {
         J::Float(f) => Inst::Num(*f),
         J::Str(s) => Inst::Str(s.clone()),
         J::Seq(items) => Inst::Arr(items.iter().map(inst_from_json).collect()),
-        J::Map(entries) => Inst::Obj(entries.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), inst_from_json(v))).collect()),
+        J::Map(entries) => Inst::Obj(
+            entries.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), inst_from_json(v))).collect(),
+        ),
     }
 }
 
@@ -401,12 +403,16 @@ impl Validator<'_> {
             None => {}
         }
         if let Some(c) = get(s, "contains") {
-            let count = items.iter().enumerate().filter(|(i, item)| {
-                path.push(i.to_string());
-                let ok = self.is_valid(c, item, path).is_empty();
-                path.pop();
-                ok
-            }).count() as f64;
+            let count = items
+                .iter()
+                .enumerate()
+                .filter(|(i, item)| {
+                    path.push(i.to_string());
+                    let ok = self.is_valid(c, item, path).is_empty();
+                    path.pop();
+                    ok
+                })
+                .count() as f64;
             let min = get(s, "minContains").and_then(as_f64).unwrap_or(1.0);
             if count == 0.0 && min > 0.0 {
                 // The library reports why each item failed under the contains error.
@@ -441,7 +447,8 @@ impl Validator<'_> {
             Self::fail(path, format!("maxProperties: got {}, want {}", num(len), num(max)), out);
         }
         if let Some(J::Seq(req)) = get(s, "required") {
-            let missing: Vec<String> = req.iter().filter_map(|r| r.as_str()).filter(|r| !obj.contains_key(*r)).map(quote).collect();
+            let missing: Vec<String> =
+                req.iter().filter_map(|r| r.as_str()).filter(|r| !obj.contains_key(*r)).map(quote).collect();
             match missing.len() {
                 0 => {}
                 1 => Self::fail(path, format!("missing property {}", missing[0]), out),
@@ -456,9 +463,18 @@ impl Validator<'_> {
                 }
                 match v {
                     J::Seq(names) => {
-                        let missing: Vec<String> = names.iter().filter_map(|n| n.as_str()).filter(|n| !obj.contains_key(*n)).map(quote).collect();
+                        let missing: Vec<String> = names
+                            .iter()
+                            .filter_map(|n| n.as_str())
+                            .filter(|n| !obj.contains_key(*n))
+                            .map(quote)
+                            .collect();
                         if !missing.is_empty() {
-                            Self::fail(path, format!("properties {} required, if {} exists", missing.join(", "), quote(k)), out);
+                            Self::fail(
+                                path,
+                                format!("properties {} required, if {} exists", missing.join(", "), quote(k)),
+                                out,
+                            );
                         }
                     }
                     sub => self.validate(sub, &Inst::Obj(obj.clone()), path, out),
@@ -470,7 +486,9 @@ impl Validator<'_> {
             _ => &[],
         };
         let patterns: Vec<(regex::Regex, &J)> = match get(s, "patternProperties") {
-            Some(J::Map(pp)) => pp.iter().filter_map(|(k, v)| Some((regex::Regex::new(k.as_str()?).ok()?, v))).collect(),
+            Some(J::Map(pp)) => {
+                pp.iter().filter_map(|(k, v)| Some((regex::Regex::new(k.as_str()?).ok()?, v))).collect()
+            }
             _ => Vec::new(),
         };
         let mut additional = Vec::new();
@@ -582,7 +600,11 @@ pub fn validate_against_schema(chart: &Chart, values: &Value) -> Result<(), Stri
             continue;
         }
         if crate::govalue::as_table(&raw).is_none() {
-            sb.push_str(&format!("{}:\ninvalid type for values: expected object (map), got {}\n", sub.name(), raw.type_name()));
+            sb.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map), got {}\n",
+                sub.name(),
+                raw.type_name()
+            ));
             continue;
         }
         if let Err(e) = validate_against_schema(sub, &raw) {
@@ -623,7 +645,10 @@ mod tests {
         assert_eq!(check(schema, bad).unwrap_err(), "- at '/age': minimum: got -5, want 0\n");
         assert_eq!(check(schema, "lastname: Doe\n").unwrap_err(), "- at '': missing property 'firstname'\n");
         // Helm's TestValidateAgainstSingleSchemaNegative: root errors first, then properties.
-        let schema_required = schema.replace(r#""required": ["firstname", "lastname"]"#, r#""required": ["firstname", "lastname", "employmentInfo"]"#);
+        let schema_required = schema.replace(
+            r#""required": ["firstname", "lastname"]"#,
+            r#""required": ["firstname", "lastname", "employmentInfo"]"#,
+        );
         assert_eq!(
             check(&schema_required, "firstname: John\nlastname: Doe\nage: -5\n").unwrap_err(),
             "- at '': missing property 'employmentInfo'\n- at '/age': minimum: got -5, want 0\n"
@@ -635,7 +660,10 @@ mod tests {
             check(contains, "data: [12]\n").unwrap_err(),
             "- at '/data': no items match contains schema\n  - at '/data/0': got number, want string\n"
         );
-        assert_eq!(check(schema, "firstname: 5\nlastname: x\n").unwrap_err(), "- at '/firstname': got number, want string\n");
+        assert_eq!(
+            check(schema, "firstname: 5\nlastname: x\n").unwrap_err(),
+            "- at '/firstname': got number, want string\n"
+        );
     }
 
     #[test]

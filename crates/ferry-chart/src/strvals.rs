@@ -4,8 +4,8 @@
 //! integers without leading zeros), list indexes (`a[0].b=1`), `{a,b}`
 //! lists, backslash escapes and its limits (index 65536, 30 nesting levels).
 
-use std::collections::BTreeMap;
 use ferry_gotmpl::{Map, Type, Value};
+use std::collections::BTreeMap;
 
 /// The largest list index `--set` accepts.
 pub const MAX_INDEX: i64 = 65536;
@@ -124,7 +124,10 @@ fn typed_val(v: &[char], st: bool) -> Value {
     if val == "0" {
         return Value::int64(0);
     }
-    if !val.is_empty() && !val.starts_with('0') && let Ok(i) = go_parse_int(&val) {
+    if !val.is_empty()
+        && !val.starts_with('0')
+        && let Ok(i) = go_parse_int(&val)
+    {
         return Value::int64(i);
     }
     Value::from(val)
@@ -214,7 +217,12 @@ impl<'a> Parser<'a> {
                     None => Vec::new(),
                     Some(v) => match as_list(&v) {
                         Some(l) => l,
-                        None => return Err(PErr::Msg(format!("unable to parse key: {}", conversion_panic(&v, "[]interface {}")))),
+                        None => {
+                            return Err(PErr::Msg(format!(
+                                "unable to parse key: {}",
+                                conversion_panic(&v, "[]interface {}")
+                            )));
+                        }
                     },
                 };
                 let (list, err) = match self.list_item(list, i, nested) {
@@ -279,7 +287,12 @@ impl<'a> Parser<'a> {
                     None => new_map(),
                     Some(v) => match as_table(&v) {
                         Some(m) => m,
-                        None => return Err(PErr::Msg(format!("unable to parse key: {}", conversion_panic(&v, "map[string]interface {}")))),
+                        None => {
+                            return Err(PErr::Msg(format!(
+                                "unable to parse key: {}",
+                                conversion_panic(&v, "map[string]interface {}")
+                            )));
+                        }
                     },
                 };
                 let e = self.key(&inner, nested);
@@ -301,7 +314,11 @@ impl<'a> Parser<'a> {
         }
         let s: String = v.iter().collect();
         go_parse_int(&s).map_err(|_| {
-            let why = if s.is_empty() || !s.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()) { "invalid syntax" } else { "value out of range" };
+            let why = if s.is_empty() || !s.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()) {
+                "invalid syntax"
+            } else {
+                "value out of range"
+            };
             PErr::Msg(format!("strconv.Atoi: parsing {}: {why}", ferry_goyaml::go_quote(&s)))
         })
     }
@@ -313,7 +330,10 @@ impl<'a> Parser<'a> {
         let (k, last) = self.runes_until(&['[', '.', '='], true);
         if !k.is_empty() {
             let s: String = k.iter().collect();
-            return Err((list, PErr::Msg(format!("unexpected data at end of array index: {}", ferry_goyaml::go_quote(&s)))));
+            return Err((
+                list,
+                PErr::Msg(format!("unexpected data at end of array index: {}", ferry_goyaml::go_quote(&s))),
+            ));
         }
         let wrap = |r: Result<Vec<Value>, (Vec<Value>, String)>| r.map_err(|(l, e)| (l, PErr::Msg(e)));
         match last {
@@ -475,7 +495,12 @@ impl<'a> Parser<'a> {
                     None => new_map(),
                     Some(v) => match as_table(&v) {
                         Some(m) => m,
-                        None => return Err(PErr::Msg(format!("unable to parse key: {}", conversion_panic(&v, "map[string]interface {}")))),
+                        None => {
+                            return Err(PErr::Msg(format!(
+                                "unable to parse key: {}",
+                                conversion_panic(&v, "map[string]interface {}")
+                            )));
+                        }
                     },
                 };
                 let e = self.literal_key(&inner, nested);
@@ -494,13 +519,21 @@ impl<'a> Parser<'a> {
                 }
                 let s: String = v.iter().collect();
                 let i = go_parse_int(&s).map_err(|_| {
-                    PErr::Msg(format!("error parsing index: strconv.Atoi: parsing {}: invalid syntax", ferry_goyaml::go_quote(&s)))
+                    PErr::Msg(format!(
+                        "error parsing index: strconv.Atoi: parsing {}: invalid syntax",
+                        ferry_goyaml::go_quote(&s)
+                    ))
                 })?;
                 let list = match data.get(&key) {
                     None => Vec::new(),
                     Some(v) => match as_list(&v) {
                         Some(l) => l,
-                        None => return Err(PErr::Msg(format!("unable to parse key: {}", conversion_panic(&v, "[]interface {}")))),
+                        None => {
+                            return Err(PErr::Msg(format!(
+                                "unable to parse key: {}",
+                                conversion_panic(&v, "[]interface {}")
+                            )));
+                        }
                     },
                 };
                 let (list, err) = match self.literal_list_item(list, i, nested) {
@@ -523,7 +556,10 @@ impl<'a> Parser<'a> {
         let (k, last) = self.runes_until(&['[', '.', '='], false);
         if !k.is_empty() {
             let s: String = k.iter().collect();
-            return Err((list, PErr::Msg(format!("unexpected data at end of array index: {}", ferry_goyaml::go_quote(&s)))));
+            return Err((
+                list,
+                PErr::Msg(format!("unexpected data at end of array index: {}", ferry_goyaml::go_quote(&s))),
+            ));
         }
         let wrap = |r: Result<Vec<Value>, (Vec<Value>, String)>| r.map_err(|(l, e)| (l, PErr::Msg(e)));
         match last {
@@ -553,7 +589,10 @@ impl<'a> Parser<'a> {
                 }
                 let s: String = v.iter().collect();
                 let Ok(next_i) = go_parse_int(&s) else {
-                    let m = format!("error parsing index: strconv.Atoi: parsing {}: invalid syntax", ferry_goyaml::go_quote(&s));
+                    let m = format!(
+                        "error parsing index: strconv.Atoi: parsing {}: invalid syntax",
+                        ferry_goyaml::go_quote(&s)
+                    );
                     return Err((list, PErr::Msg(m)));
                 };
                 let mut crt = Vec::new();
@@ -753,9 +792,15 @@ mod tests {
             p("name1.name2=value1,name1.name2.name3=value2").unwrap_err(),
             "unable to parse key: interface conversion: interface {} is string, not map[string]interface {}"
         );
-        assert_eq!(p("list[65537]=foo").unwrap_err(), "index of 65537 is greater than maximum supported index of 65536");
+        assert_eq!(
+            p("list[65537]=foo").unwrap_err(),
+            "index of 65537 is greater than maximum supported index of 65536"
+        );
         let deep = (1..=32).map(|i| format!("n{i}")).collect::<Vec<_>>().join(".") + "=1";
-        assert_eq!(p(&deep).unwrap_err(), "value name nested level is greater than maximum supported nested level of 30");
+        assert_eq!(
+            p(&deep).unwrap_err(),
+            "value name nested level is greater than maximum supported nested level of 30"
+        );
     }
 
     /// Helm's `TestParseInto`: later lines merge into earlier values.

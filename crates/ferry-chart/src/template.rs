@@ -148,12 +148,9 @@ impl Environment for FsEnvironment {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io_error("mkdir", &dir.display().to_string(), &e))?;
         }
-        let mut f = if append {
-            std::fs::OpenOptions::new().append(true).open(path)
-        } else {
-            std::fs::File::create(path)
-        }
-        .map_err(|e| io_error("open", &path.display().to_string(), &e))?;
+        let mut f =
+            if append { std::fs::OpenOptions::new().append(true).open(path) } else { std::fs::File::create(path) }
+                .map_err(|e| io_error("open", &path.display().to_string(), &e))?;
         f.write_all(data.as_bytes()).map_err(|e| io_error("write", &path.display().to_string(), &e))
     }
 }
@@ -198,7 +195,8 @@ pub struct Release {
 static VALID_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").unwrap_or_else(|e| panic!("{e}"))
 });
-static SOURCE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"# Source: [^/]+/(.+)").unwrap_or_else(|e| panic!("{e}")));
+static SOURCE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"# Source: [^/]+/(.+)").unwrap_or_else(|e| panic!("{e}")));
 
 const MAX_RELEASE_NAME_LEN: usize = 53;
 
@@ -260,14 +258,17 @@ impl ValueOptions {
             crate::strvals::parse_into(value, &base).map_err(|e| format!("failed parsing --set data: {e}"))?;
         }
         for value in &self.string_values {
-            crate::strvals::parse_into_string(value, &base).map_err(|e| format!("failed parsing --set-string data: {e}"))?;
+            crate::strvals::parse_into_string(value, &base)
+                .map_err(|e| format!("failed parsing --set-string data: {e}"))?;
         }
         for value in &self.file_values {
             let read = |p: &str| env.read_file(p).map(|b| String::from_utf8_lossy(&b).into_owned());
-            crate::strvals::parse_into_file(value, &base, &read).map_err(|e| format!("failed parsing --set-file data: {e}"))?;
+            crate::strvals::parse_into_file(value, &base, &read)
+                .map_err(|e| format!("failed parsing --set-file data: {e}"))?;
         }
         for value in &self.literal_values {
-            crate::strvals::parse_literal_into(value, &base).map_err(|e| format!("failed parsing --set-literal data: {e}"))?;
+            crate::strvals::parse_literal_into(value, &base)
+                .map_err(|e| format!("failed parsing --set-literal data: {e}"))?;
         }
         Ok(Value::Map(base))
     }
@@ -345,7 +346,13 @@ fn output_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// `writeToFile`: writes one document and returns the `wrote ...` line.
-fn write_to_file(env: &mut dyn Environment, dir: &Path, name: &str, data: &str, append: bool) -> Result<String, String> {
+fn write_to_file(
+    env: &mut dyn Environment,
+    dir: &Path,
+    name: &str,
+    data: &str,
+    append: bool,
+) -> Result<String, String> {
     let path = output_path(dir, name);
     env.write_output(&path, &format!("---\n# Source: {name}\n{data}\n"), append)?;
     Ok(format!("wrote {}\n", path.display()))
@@ -418,7 +425,8 @@ fn render_resources(
                 None => b.push_str(&format!("---\n# Source: {}\n{data}\n", crd.filename)),
                 Some(dir) => {
                     let append = file_written.get(&crd.filename).copied().unwrap_or(false);
-                    stdout.push_str(&write_to_file(env, dir, &crd.filename, &data, append).map_err(|e| (b.clone(), e))?);
+                    stdout
+                        .push_str(&write_to_file(env, dir, &crd.filename, &data, append).map_err(|e| (b.clone(), e))?);
                     file_written.insert(crd.filename.clone(), true);
                 }
             }
@@ -428,7 +436,10 @@ fn render_resources(
         match &req.output_dir {
             None => {
                 if req.hide_secret && m.head.kind == "Secret" && m.head.version == "v1" {
-                    b.push_str(&format!("---\n# Source: {}\n# HIDDEN: The Secret output has been suppressed\n", m.name));
+                    b.push_str(&format!(
+                        "---\n# Source: {}\n# HIDDEN: The Secret output has been suppressed\n",
+                        m.name
+                    ));
                 } else {
                     b.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
                 }
@@ -455,7 +466,10 @@ fn run_install(
     warnings: &mut Vec<String>,
 ) -> Result<Release, Failure> {
     if let Err(e) = validate_release_name(release_name) {
-        return Err(fail(format!("release name check failed: release name {}: {e}", ferry_goyaml::go_quote(release_name))));
+        return Err(fail(format!(
+            "release name check failed: release name {}: {e}",
+            ferry_goyaml::go_quote(release_name)
+        )));
     }
     let coalesce_warnings: Warnings = Warnings::default();
     crate::dependencies::process_dependencies(&mut chart, user_values, &coalesce_warnings)
@@ -469,16 +483,10 @@ fn run_install(
         caps.api_versions.extend(a.split(',').filter(|s| !s.is_empty()).map(str::to_string));
     }
 
-    let options = ReleaseOptions { name: release_name.to_string(), namespace: req.namespace.clone(), is_upgrade: req.is_upgrade };
-    let top = render_values(
-        &chart,
-        user_values,
-        &options,
-        &caps,
-        req.skip_schema_validation,
-        &coalesce_warnings,
-    )
-    .map_err(fail)?;
+    let options =
+        ReleaseOptions { name: release_name.to_string(), namespace: req.namespace.clone(), is_upgrade: req.is_upgrade };
+    let top = render_values(&chart, user_values, &options, &caps, req.skip_schema_validation, &coalesce_warnings)
+        .map_err(fail)?;
     warnings.extend(coalesce_warnings.borrow().iter().cloned());
 
     let mut release = Release {
@@ -533,7 +541,12 @@ impl Environment for NoFiles {
 /// `include_crds`, `subchart_notes`, `whitespace` and the like (its `args`
 /// and `output_dir` are ignored). On a rendering error, the error message
 /// and whatever rendered (the manifest text Helm shows with `--debug`).
-pub fn render_release(chart: Chart, user_values: &Value, release_name: &str, req: &TemplateRequest) -> Result<Release, ReleaseError> {
+pub fn render_release(
+    chart: Chart,
+    user_values: &Value,
+    release_name: &str,
+    req: &TemplateRequest,
+) -> Result<Release, ReleaseError> {
     let mut req = req.clone();
     req.output_dir = None;
     let (mut stdout, mut warnings) = (String::new(), Vec::new());
@@ -602,7 +615,12 @@ pub fn run(req: &TemplateRequest, env: &mut dyn Environment) -> Outcome {
     out
 }
 
-fn run_inner(req: &TemplateRequest, env: &mut dyn Environment, stdout: &mut String, warnings: &mut Vec<String>) -> Result<(), String> {
+fn run_inner(
+    req: &TemplateRequest,
+    env: &mut dyn Environment,
+    stdout: &mut String,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
     let now = env.now_unix();
     let (name, chart_ref) = name_and_chart(req, now)?;
     let chart_ref = chart_ref.trim().to_string();
@@ -705,16 +723,18 @@ fn run_inner(req: &TemplateRequest, env: &mut dyn Environment, stdout: &mut Stri
 const ANSIC: &str = "Mon Jan _2 15:04:05 2006";
 
 /// `helm install --dry-run` output (Helm's `statusPrinter.WriteTable`).
-fn print_install(result: Result<Release, Failure>, req: &TemplateRequest, now: i64, utc: bool, stdout: &mut String) -> Result<(), String> {
+fn print_install(
+    result: Result<Release, Failure>,
+    req: &TemplateRequest,
+    now: i64,
+    utc: bool,
+    stdout: &mut String,
+) -> Result<(), String> {
     let release = match result {
         Ok(r) => r,
         Err(f) => return Err(f.message),
     };
-    let local = if utc {
-        ferry_sprig::gotime::Location::utc()
-    } else {
-        ferry_sprig::gotime::Location::local()
-    };
+    let local = if utc { ferry_sprig::gotime::Location::utc() } else { ferry_sprig::gotime::Location::local() };
     let deployed = ferry_sprig::gotime::Time::from_unix(now, 0).in_location(&local);
     stdout.push_str(&format!("NAME: {}\n", release.name));
     stdout.push_str(&format!("LAST DEPLOYED: {}\n", deployed.format(ANSIC)));
@@ -728,7 +748,8 @@ fn print_install(result: Result<Release, Failure>, req: &TemplateRequest, now: i
         stdout.push_str(&crate::engine::funcs::to_yaml(&release.config));
         stdout.push_str("\n\n");
         let warnings = Warnings::default();
-        let computed = values::coalesce_values(&release.chart, &release.config, &warnings).map_err(|e| e.to_string())?;
+        let computed =
+            values::coalesce_values(&release.chart, &release.config, &warnings).map_err(|e| e.to_string())?;
         stdout.push_str("COMPUTED VALUES:\n");
         stdout.push_str(&crate::engine::funcs::to_yaml(&computed));
         stdout.push_str("\n\n");

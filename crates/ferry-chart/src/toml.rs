@@ -183,7 +183,13 @@ impl Encoder {
         Ok(())
     }
 
-    fn write_map_keys(&mut self, key: &[String], keys: &[(String, Value)], inline: bool, trail_comma: bool) -> Result<(), String> {
+    fn write_map_keys(
+        &mut self,
+        key: &[String],
+        keys: &[(String, Value)],
+        inline: bool,
+        trail_comma: bool,
+    ) -> Result<(), String> {
         for (i, (k, val)) in keys.iter().enumerate() {
             if val.is_nil() {
                 continue;
@@ -302,13 +308,20 @@ mod tests {
         assert_eq!(encode(&v), "[foo]\n  bar = \"baz\"\n");
         let v = map(&[("foo", Value::list(vec![Value::int(1), Value::int(2), Value::int(3)]))]);
         assert_eq!(encode(&v), "foo = [1, 2, 3]\n");
-        let v = map(&[("a", Value::float64(1.0)), ("t", map(&[("x", Value::Bool(true))])), ("u", map(&[("y", Value::from("z"))]))]);
+        let v = map(&[
+            ("a", Value::float64(1.0)),
+            ("t", map(&[("x", Value::Bool(true))])),
+            ("u", map(&[("y", Value::from("z"))])),
+        ]);
         assert_eq!(encode(&v), "a = 1.0\n\n[t]\n  x = true\n\n[u]\n  y = \"z\"\n");
     }
 
     #[test]
     fn from_toml_values() {
-        assert_eq!(from_toml("hello = \"world\"\n[t]\nn = 1\nf = 1.5\n").to_string(), "map[hello:world t:map[f:1.5 n:1]]");
+        assert_eq!(
+            from_toml("hello = \"world\"\n[t]\nn = 1\nf = 1.5\n").to_string(),
+            "map[hello:world t:map[f:1.5 n:1]]"
+        );
         assert!(from_toml("bad = ").to_string().starts_with("map[Error:toml: "));
     }
 }

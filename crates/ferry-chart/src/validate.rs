@@ -11,7 +11,8 @@ pub struct ValidationError(pub String);
 
 /// Go's `unicode.IsSpace`.
 pub(crate) fn is_go_space(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{85}' | '\u{A0}') || (c as u32 > 0xFF && c.is_whitespace())
+    matches!(c, '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{85}' | '\u{A0}')
+        || (c as u32 > 0xFF && c.is_whitespace())
 }
 
 /// Helm's `sanitizeString`.
@@ -42,14 +43,26 @@ fn validate_dependency(d: &mut Dependency) -> Result<(), ValidationError> {
         sanitize(t);
     }
     if !d.alias.is_empty() && !d.alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(ValidationError(format!("dependency {} has disallowed characters in the alias", ferry_goyaml::go_quote(&d.name))));
+        return Err(ValidationError(format!(
+            "dependency {} has disallowed characters in the alias",
+            ferry_goyaml::go_quote(&d.name)
+        )));
     }
     Ok(())
 }
 
 /// Validates and sanitizes chart metadata as Helm does when loading.
 pub fn validate_metadata(md: &mut Metadata) -> Result<(), ValidationError> {
-    for s in [&mut md.name, &mut md.description, &mut md.home, &mut md.icon, &mut md.condition, &mut md.tags, &mut md.app_version, &mut md.kube_version] {
+    for s in [
+        &mut md.name,
+        &mut md.description,
+        &mut md.home,
+        &mut md.icon,
+        &mut md.condition,
+        &mut md.tags,
+        &mut md.app_version,
+        &mut md.kube_version,
+    ] {
         sanitize(s);
     }
     for s in md.sources.iter_mut().chain(md.keywords.iter_mut()) {
@@ -68,7 +81,10 @@ pub fn validate_metadata(md: &mut Metadata) -> Result<(), ValidationError> {
         return Err(ValidationError("chart.metadata.version is required".into()));
     }
     if ferry_sprig::semver::Version::parse(&md.version).is_err() {
-        return Err(ValidationError(format!("chart.metadata.version {} is invalid", ferry_goyaml::go_quote(&md.version))));
+        return Err(ValidationError(format!(
+            "chart.metadata.version {} is invalid",
+            ferry_goyaml::go_quote(&md.version)
+        )));
     }
     if !matches!(md.chart_type.as_str(), "" | "application" | "library") {
         return Err(ValidationError("chart.metadata.type must be application or library".into()));
@@ -116,16 +132,29 @@ mod tests {
     fn helm_validate_table() {
         let cases: Vec<(Metadata, Option<&str>)> = vec![
             (Metadata::default(), Some("validation: chart.metadata.apiVersion is required")),
-            (Metadata { api_version: "v2".into(), ..Metadata::default() }, Some("validation: chart.metadata.name is required")),
+            (
+                Metadata { api_version: "v2".into(), ..Metadata::default() },
+                Some("validation: chart.metadata.name is required"),
+            ),
             (md("../../test", "1.0"), Some("validation: chart.metadata.name \"../../test\" is invalid")),
             (md("test", ""), Some("validation: chart.metadata.version is required")),
             (md("test", "1.2.3.4"), Some("validation: chart.metadata.version \"1.2.3.4\" is invalid")),
-            (Metadata { chart_type: "test".into(), ..md("test", "1.0") }, Some("validation: chart.metadata.type must be application or library")),
+            (
+                Metadata { chart_type: "test".into(), ..md("test", "1.0") },
+                Some("validation: chart.metadata.type must be application or library"),
+            ),
             (md("test", "1.0"), None),
-            (Metadata { maintainers: vec![None], ..md("test", "1.0") }, Some("validation: maintainers must not contain empty or null nodes")),
+            (
+                Metadata { maintainers: vec![None], ..md("test", "1.0") },
+                Some("validation: maintainers must not contain empty or null nodes"),
+            ),
             (
                 Metadata {
-                    dependencies: Some(vec![Some(Dependency { name: "bad".into(), alias: "Wrong!".into(), ..Default::default() })]),
+                    dependencies: Some(vec![Some(Dependency {
+                        name: "bad".into(),
+                        alias: "Wrong!".into(),
+                        ..Default::default()
+                    })]),
                     ..md("test", "1.0")
                 },
                 Some("validation: dependency \"bad\" has disallowed characters in the alias"),
@@ -138,9 +167,14 @@ mod tests {
                     ]),
                     ..md("test", "1.0")
                 },
-                Some("validation: more than one dependency with name or alias \"bar\". Try using distinct aliases for dependencies with the same chart name."),
+                Some(
+                    "validation: more than one dependency with name or alias \"bar\". Try using distinct aliases for dependencies with the same chart name.",
+                ),
             ),
-            (Metadata { dependencies: Some(vec![None]), ..md("test", "1.0") }, Some("validation: dependencies must not contain empty or null nodes")),
+            (
+                Metadata { dependencies: Some(vec![None]), ..md("test", "1.0") },
+                Some("validation: dependencies must not contain empty or null nodes"),
+            ),
         ];
         for (mut m, want) in cases {
             let got = validate_metadata(&mut m).err().map(|e| e.to_string());

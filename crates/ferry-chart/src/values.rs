@@ -207,7 +207,12 @@ impl Coalescer<'_> {
                                 if !merge && !prefix.is_empty() {
                                     clean_nil_values(src);
                                 }
-                                self.coalesce_tables_full_key(dest, Some(src), &concat_prefix(&sub_prefix, &key), merge);
+                                self.coalesce_tables_full_key(
+                                    dest,
+                                    Some(src),
+                                    &concat_prefix(&sub_prefix, &key),
+                                    merge,
+                                );
                             }
                             None => {
                                 if !is_nil(&val) {

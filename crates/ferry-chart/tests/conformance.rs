@@ -114,7 +114,9 @@ fn request(chart: &str, flags: &str) -> TemplateRequest {
             Some((f, v)) if f.starts_with('-') => (f.to_string(), Some(v.to_string())),
             _ => (w.clone(), None),
         };
-        let value = |words: &mut std::iter::Peekable<std::vec::IntoIter<String>>| inline.clone().or_else(|| words.next()).unwrap_or_default();
+        let value = |words: &mut std::iter::Peekable<std::vec::IntoIter<String>>| {
+            inline.clone().or_else(|| words.next()).unwrap_or_default()
+        };
         match flag.as_str() {
             "--set" => req.values.values.push(value(&mut words)),
             "--set-string" => req.values.string_values.push(value(&mut words)),
@@ -186,7 +188,8 @@ fn helm_goldens() {
 fn otel_collector_examples() {
     let Some(dir) = corpus() else { return };
     let otel = dir.join("otel-collector");
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(otel.join("examples")).expect("examples").filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut examples: Vec<PathBuf> =
+        std::fs::read_dir(otel.join("examples")).expect("examples").filter_map(|e| e.ok()).map(|e| e.path()).collect();
     examples.sort();
     let (mut passed, mut failed) = (0, 0);
     for example in examples {
@@ -198,7 +201,10 @@ fn otel_collector_examples() {
             kube_version: Some("1.29".into()),
             output_dir: Some(out_dir.path().to_path_buf()),
             whitespace: Whitespace::Trim,
-            values: template::ValueOptions { value_files: vec![example.join("values.yaml").display().to_string()], ..Default::default() },
+            values: template::ValueOptions {
+                value_files: vec![example.join("values.yaml").display().to_string()],
+                ..Default::default()
+            },
             ..TemplateRequest::default()
         };
         let mut env = FsEnvironment::default();
@@ -224,7 +230,8 @@ fn otel_collector_examples() {
             eprintln!("--- {name}: files differ: want {want_files:?}, got {got_files:?}");
         }
         for f in &want_files {
-            let want = std::fs::read_to_string(example.join("rendered").join(f)).unwrap_or_default().replace("\r\n", "\n");
+            let want =
+                std::fs::read_to_string(example.join("rendered").join(f)).unwrap_or_default().replace("\r\n", "\n");
             let got = std::fs::read_to_string(rendered_dir.join(f)).unwrap_or_default();
             if want != got {
                 ok = false;

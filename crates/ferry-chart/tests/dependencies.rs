@@ -10,7 +10,10 @@ use ferry_gotmpl::Value;
 
 fn sub(name: &str, vals: &str) -> Vec<File> {
     vec![
-        File { name: format!("charts/{name}/Chart.yaml"), data: format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n").into_bytes() },
+        File {
+            name: format!("charts/{name}/Chart.yaml"),
+            data: format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n").into_bytes(),
+        },
         File { name: format!("charts/{name}/values.yaml"), data: vals.as_bytes().to_vec() },
         File { name: format!("charts/{name}/templates/t.yaml"), data: b"x".to_vec() },
     ]
@@ -18,7 +21,10 @@ fn sub(name: &str, vals: &str) -> Vec<File> {
 
 fn parent(chart_yaml: &str, vals: &str, subs: Vec<Vec<File>>) -> Chart {
     let mut files = vec![
-        File { name: "Chart.yaml".into(), data: format!("apiVersion: v2\nname: parent\nversion: 1.0.0\n{chart_yaml}").into_bytes() },
+        File {
+            name: "Chart.yaml".into(),
+            data: format!("apiVersion: v2\nname: parent\nversion: 1.0.0\n{chart_yaml}").into_bytes(),
+        },
         File { name: "values.yaml".into(), data: vals.as_bytes().to_vec() },
     ];
     for s in subs {
@@ -101,7 +107,11 @@ fn import_values_child_parent_and_exports() {
     parent: imported.fromA
   - shared
 ";
-    let mut c = parent(deps, "imported:\n  fromA:\n    keep: parent\n", vec![sub("a", "data:\n  x: 1\n  keep: child\nexports:\n  shared:\n    s: 2\n")]);
+    let mut c = parent(
+        deps,
+        "imported:\n  fromA:\n    keep: parent\n",
+        vec![sub("a", "data:\n  x: 1\n  keep: child\nexports:\n  shared:\n    s: 2\n")],
+    );
     process(&mut c, "");
     let w = values::Warnings::default();
     let v = values::coalesce_values(&c, &Value::map(BTreeMap::new()), &w).unwrap();

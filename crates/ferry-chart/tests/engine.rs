@@ -10,7 +10,12 @@ use ferry_gotmpl::Value;
 
 fn chart(name: &str, templates: &[(&str, &str)]) -> Chart {
     Chart {
-        metadata: Metadata { name: name.into(), version: "1.2.3".into(), api_version: "v2".into(), ..Metadata::default() },
+        metadata: Metadata {
+            name: name.into(),
+            version: "1.2.3".into(),
+            api_version: "v2".into(),
+            ..Metadata::default()
+        },
         templates: templates.iter().map(|(n, d)| File { name: n.to_string(), data: d.as_bytes().to_vec() }).collect(),
         values: Value::map(BTreeMap::new()),
         ..Chart::default()
@@ -59,9 +64,14 @@ fn render_values_and_functions() {
 fn parent_definitions_win_over_subchart_ones() {
     let mut parent = chart(
         "parent",
-        &[("templates/_helpers.tpl", r#"{{- define "test" -}}parent value{{- end -}}"#), ("templates/test.yaml", r#"{{ tpl "{{ include \"test\" . }}" . }}"#)],
+        &[
+            ("templates/_helpers.tpl", r#"{{- define "test" -}}parent value{{- end -}}"#),
+            ("templates/test.yaml", r#"{{ tpl "{{ include \"test\" . }}" . }}"#),
+        ],
     );
-    parent.dependencies.push(chart("child", &[("templates/_helpers.tpl", r#"{{- define "test" -}}child value{{- end -}}"#)]));
+    parent
+        .dependencies
+        .push(chart("child", &[("templates/_helpers.tpl", r#"{{- define "test" -}}child value{{- end -}}"#)]));
     for _ in 0..20 {
         assert_eq!(render(&parent, Value::map(BTreeMap::new())).unwrap()["parent/templates/test.yaml"], "parent value");
     }
@@ -70,7 +80,10 @@ fn parent_definitions_win_over_subchart_ones() {
 #[test]
 fn parse_and_exec_errors_read_like_helm() {
     let c = chart("c", &[("templates/undefined_function", "{{foo}}")]);
-    assert_eq!(render(&c, Value::map(BTreeMap::new())).unwrap_err(), "parse error at (c/templates/undefined_function:1): function \"foo\" not defined");
+    assert_eq!(
+        render(&c, Value::map(BTreeMap::new())).unwrap_err(),
+        "parse error at (c/templates/undefined_function:1): function \"foo\" not defined"
+    );
     let cases = [
         ("{{required \"foo is required\" .Values.foo}}", "execution error at (c/templates/t:1:2): foo is required"),
         (
@@ -85,8 +98,14 @@ fn parse_and_exec_errors_read_like_helm() {
             "{{required \"foo is required\\nmore info after the break\" .Values.foo}}",
             "execution error at (c/templates/t:1:2): foo is required\nmore info after the break",
         ),
-        ("{{fail \"something is wrong\\nlinebreak\"}}", "execution error at (c/templates/t:1:2): something is wrong\nlinebreak"),
-        ("All your base are belong to us{{ fail \"This is an error\" }}", "execution error at (c/templates/t:1:33): This is an error"),
+        (
+            "{{fail \"something is wrong\\nlinebreak\"}}",
+            "execution error at (c/templates/t:1:2): something is wrong\nlinebreak",
+        ),
+        (
+            "All your base are belong to us{{ fail \"This is an error\" }}",
+            "execution error at (c/templates/t:1:33): This is an error",
+        ),
     ];
     for (tpl, want) in cases {
         let c = chart("c", &[("templates/t", tpl)]);
@@ -129,13 +148,21 @@ fn nested_values_globals_and_subcharts() {
         "top",
         &[
             ("templates/outer.tpl", "Gather ye {{.Values.what}} while ye may"),
-            ("templates/subcharts.tpl", "The glorious Lamp of {{.Subcharts.herrick.Subcharts.deepest.Values.where}}, the {{.Subcharts.herrick.Values.what}}"),
+            (
+                "templates/subcharts.tpl",
+                "The glorious Lamp of {{.Subcharts.herrick.Subcharts.deepest.Values.where}}, the {{.Subcharts.herrick.Values.what}}",
+            ),
         ],
     );
     outer.values = yaml("what: stinkweed\nwho: me\nherrick:\n  who: time\n  what: Sun\n");
     outer.dependencies.push(inner);
     let warnings = values::Warnings::default();
-    let v = values::coalesce_values(&outer, &yaml("what: rosebuds\nherrick:\n  deepest:\n    what: flower\n    where: Heaven\nglobal:\n  when: to-day\n"), &warnings).unwrap();
+    let v = values::coalesce_values(
+        &outer,
+        &yaml("what: rosebuds\nherrick:\n  deepest:\n    what: flower\n    where: Heaven\nglobal:\n  when: to-day\n"),
+        &warnings,
+    )
+    .unwrap();
     let out = Engine::default().render(&outer, &top(v, "dyin")).unwrap();
     assert_eq!(out["top/templates/outer.tpl"], "Gather ye rosebuds while ye may");
     assert_eq!(out["top/charts/herrick/templates/inner.tpl"], "Old time is still a-flyin'");
@@ -153,7 +180,10 @@ fn builtin_values_template_and_files() {
             ("templates/From", "{{.Files.author | printf \"%s\"}} {{.Files.Get \"book/title.txt\"}}"),
         ],
     );
-    inner.files = vec![File { name: "author".into(), data: b"Virgil".to_vec() }, File { name: "book/title.txt".into(), data: b"Aeneid".to_vec() }];
+    inner.files = vec![
+        File { name: "author".into(), data: b"Virgil".to_vec() },
+        File { name: "book/title.txt".into(), data: b"Aeneid".to_vec() },
+    ];
     let mut outer = chart(
         "Troy",
         &[
@@ -173,17 +203,27 @@ fn builtin_values_template_and_files() {
 fn include_and_its_recursion_limit() {
     let c = chart(
         "conrad",
-        &[("templates/quote", r#"{{include "conrad/templates/_partial" . | indent 2}} dead."#), ("templates/_partial", "{{.Release.Name}} - he")],
+        &[
+            ("templates/quote", r#"{{include "conrad/templates/_partial" . | indent 2}} dead."#),
+            ("templates/_partial", "{{.Release.Name}} - he"),
+        ],
     );
     let out = Engine::default().render(&c, &top(Value::from(""), "Mistah Kurtz")).unwrap();
     assert_eq!(out["conrad/templates/quote"], "  Mistah Kurtz - he dead.");
 
     let c = chart(
         "bad",
-        &[("templates/base", r#"{{include "recursion" . }}"#), ("templates/recursion", r#"{{define "recursion"}}{{include "recursion" . }}{{end}}"#)],
+        &[
+            ("templates/base", r#"{{include "recursion" . }}"#),
+            ("templates/recursion", r#"{{define "recursion"}}{{include "recursion" . }}{{end}}"#),
+        ],
     );
     let err = Engine::default().render(&c, &top(Value::from(""), "TestRelease")).unwrap_err().0;
-    assert!(err.ends_with("rendering template has a nested reference name: recursion: unable to execute template"), "{}", &err[err.len() - 200..]);
+    assert!(
+        err.ends_with("rendering template has a nested reference name: recursion: unable to execute template"),
+        "{}",
+        &err[err.len() - 200..]
+    );
 
     let phrase = "All work and no play makes Jack a dull boy";
     let c = chart(
@@ -202,7 +242,10 @@ fn required_passes_values_through() {
     let c = chart(
         "conan",
         &[
-            ("templates/quote", r#"All your base are belong to {{ required "A valid 'who' is required" .Values.who }}"#),
+            (
+                "templates/quote",
+                r#"All your base are belong to {{ required "A valid 'who' is required" .Values.who }}"#,
+            ),
             ("templates/bases", r#"All {{ required "A valid 'bases' is required" .Values.bases }} of them!"#),
         ],
     );
@@ -244,7 +287,10 @@ fn tpl_cases() {
 fn tpl_loads_templates_from_files() {
     let mut c = chart(
         "TplLoadFromFile",
-        &[("templates/base", "{{ tpl (.Files.Get .Values.filename) . }}"), ("templates/_function", r#"{{define "test-function"}}test-function{{end}}"#)],
+        &[
+            ("templates/base", "{{ tpl (.Files.Get .Values.filename) . }}"),
+            ("templates/_function", r#"{{define "test-function"}}test-function{{end}}"#),
+        ],
     );
     c.files = vec![
         File { name: "test".into(), data: b"{{ tpl (.Files.Get .Values.filename2) .}}".to_vec() },
@@ -263,7 +309,10 @@ fn tpl_redefinitions_stay_inside_tpl() {
         "TplRedefines",
         &[
             ("templates/_partials", r#"{{define "partial"}}original-in-partial{{end}}"#),
-            ("templates/partial", "before: {{include \"partial\" .}}\n{{tpl .Values.partialText .}}\nafter: {{include \"partial\" .}}"),
+            (
+                "templates/partial",
+                "before: {{include \"partial\" .}}\n{{tpl .Values.partialText .}}\nafter: {{include \"partial\" .}}",
+            ),
             (
                 "templates/manifest",
                 "{{define \"manifest\"}}original-in-manifest{{end}}before: {{include \"manifest\" .}}\n{{tpl .Values.manifestText .}}\nafter: {{include \"manifest\" .}}",
@@ -274,13 +323,20 @@ fn tpl_redefinitions_stay_inside_tpl() {
         "partialText: '{{define \"partial\"}}redefined-in-tpl{{end}}tpl: {{include \"partial\" .}}'\nmanifestText: '{{define \"manifest\"}}redefined-in-tpl{{end}}tpl: {{include \"manifest\" .}}'\n",
     );
     let out = render(&c, vals).unwrap();
-    assert_eq!(out["TplRedefines/templates/partial"], "before: original-in-partial\ntpl: redefined-in-tpl\nafter: original-in-partial");
-    assert_eq!(out["TplRedefines/templates/manifest"], "before: original-in-manifest\ntpl: redefined-in-tpl\nafter: original-in-manifest");
+    assert_eq!(
+        out["TplRedefines/templates/partial"],
+        "before: original-in-partial\ntpl: redefined-in-tpl\nafter: original-in-partial"
+    );
+    assert_eq!(
+        out["TplRedefines/templates/manifest"],
+        "before: original-in-manifest\ntpl: redefined-in-tpl\nafter: original-in-manifest"
+    );
 }
 
 #[test]
 fn strict_mode_reports_missing_keys() {
-    let c = chart("TplMissingKeyStrict", &[("templates/manifest", r#"missingValue: {{tpl "{{.Values.noSuchKey}}" .}}"#)]);
+    let c =
+        chart("TplMissingKeyStrict", &[("templates/manifest", r#"missingValue: {{tpl "{{.Values.noSuchKey}}" .}}"#)]);
     let warnings = values::Warnings::default();
     let v = values::coalesce_values(&c, &Value::map(BTreeMap::new()), &warnings).unwrap();
     let err = Engine { strict: true, ..Engine::default() }.render(&c, &top(v, "r")).unwrap_err().0;
@@ -293,8 +349,14 @@ fn nested_helpers_produce_multiline_stacktrace() {
         "NestedHelperFunctions",
         &[
             ("templates/svc.yaml", r#"name: {{ include "nested_helper.name" . }}"#),
-            ("templates/_helpers_1.tpl", r#"{{- define "nested_helper.name" -}}{{- include "common.names.get_name" . -}}{{- end -}}"#),
-            ("charts/common/templates/_helpers_2.tpl", r#"{{- define "common.names.get_name" -}}{{- .Values.nonexistant.key | trunc 63 | trimSuffix "-" -}}{{- end -}}"#),
+            (
+                "templates/_helpers_1.tpl",
+                r#"{{- define "nested_helper.name" -}}{{- include "common.names.get_name" . -}}{{- end -}}"#,
+            ),
+            (
+                "charts/common/templates/_helpers_2.tpl",
+                r#"{{- define "common.names.get_name" -}}{{- .Values.nonexistant.key | trunc 63 | trimSuffix "-" -}}{{- end -}}"#,
+            ),
         ],
     );
     let want = "NestedHelperFunctions/templates/svc.yaml:1:9
@@ -313,7 +375,10 @@ NestedHelperFunctions/charts/common/templates/_helpers_2.tpl:1:49
 fn missing_include_target_error() {
     let c = chart(
         "multiline",
-        &[("templates/svc.yaml", r#"name: {{ include "nested_helper.name" . }}"#), ("templates/test.yaml", "{{ toYaml .Values }}")],
+        &[
+            ("templates/svc.yaml", r#"name: {{ include "nested_helper.name" . }}"#),
+            ("templates/test.yaml", "{{ toYaml .Values }}"),
+        ],
     );
     let want = "multiline/templates/svc.yaml:1:9
   executing \"multiline/templates/svc.yaml\" at <include \"nested_helper.name\" .>:
@@ -340,7 +405,10 @@ fn subchart_default_nils_do_not_stringify() {
 
 #[test]
 fn library_charts_only_contribute_partials() {
-    let mut lib = chart("lib", &[("templates/_x.tpl", r#"{{define "lib.x"}}from lib{{end}}"#), ("templates/cm.yaml", "should not render")]);
+    let mut lib = chart(
+        "lib",
+        &[("templates/_x.tpl", r#"{{define "lib.x"}}from lib{{end}}"#), ("templates/cm.yaml", "should not render")],
+    );
     lib.metadata.chart_type = "library".into();
     let mut app = chart("app", &[("templates/a.yaml", r#"{{ include "lib.x" . }}"#)]);
     app.dependencies.push(lib);
@@ -379,8 +447,14 @@ fn capabilities_and_helm_functions() {
     let c = chart(
         "caps",
         &[
-            ("templates/caps", r#"{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Major }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "nope/v1" }}"#),
-            ("templates/yaml", "{{ toYaml .Values.m }}|{{ (fromYaml \"a: 1\").a }}|{{ fromYamlArray \"[1, b]\" }}|{{ (fromJson \"{\\\"x\\\": [1]}\").x }}|{{ lookup \"v1\" \"Pod\" \"ns\" \"n\" }}"),
+            (
+                "templates/caps",
+                r#"{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Major }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "nope/v1" }}"#,
+            ),
+            (
+                "templates/yaml",
+                "{{ toYaml .Values.m }}|{{ (fromYaml \"a: 1\").a }}|{{ fromYamlArray \"[1, b]\" }}|{{ (fromJson \"{\\\"x\\\": [1]}\").x }}|{{ lookup \"v1\" \"Pod\" \"ns\" \"n\" }}",
+            ),
             ("templates/toml", "{{ toToml .Values.m }}"),
         ],
     );

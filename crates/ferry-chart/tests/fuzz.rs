@@ -93,9 +93,8 @@ fn values_text() -> impl Strategy<Value = String> {
         Just("{b: {c: 3}}".to_string()),
         "[a-z]{0,10}".prop_map(|s| s),
     ];
-    prop::collection::vec((prop_oneof![Just("a"), Just("t"), Just("global"), Just("sub"), Just("x")], leaf), 0..5).prop_map(|kv| {
-        kv.into_iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>()
-    })
+    prop::collection::vec((prop_oneof![Just("a"), Just("t"), Just("global"), Just("sub"), Just("x")], leaf), 0..5)
+        .prop_map(|kv| kv.into_iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>())
 }
 
 fn chart_with(templates: Vec<String>, values: &str) -> Chart {
@@ -106,15 +105,27 @@ fn chart_with(templates: Vec<String>, values: &str) -> Chart {
         .collect();
     files.push(File { name: "templates/_helpers.tpl".into(), data: b"{{ define \"h\" }}H{{ end }}".to_vec() });
     let sub = Chart {
-        metadata: Metadata { name: "sub".into(), version: "1.0.0".into(), api_version: "v2".into(), ..Metadata::default() },
+        metadata: Metadata {
+            name: "sub".into(),
+            version: "1.0.0".into(),
+            api_version: "v2".into(),
+            ..Metadata::default()
+        },
         templates: vec![File { name: "templates/s.yaml".into(), data: b"s: {{ .Values.x }}".to_vec() }],
-        values: ferry_chart::values::load_values(b"x: 1\n").unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
+        values: ferry_chart::values::load_values(b"x: 1\n")
+            .unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
         ..Chart::default()
     };
     Chart {
-        metadata: Metadata { name: "fuzz".into(), version: "0.1.0".into(), api_version: "v2".into(), ..Metadata::default() },
+        metadata: Metadata {
+            name: "fuzz".into(),
+            version: "0.1.0".into(),
+            api_version: "v2".into(),
+            ..Metadata::default()
+        },
         templates: files,
-        values: ferry_chart::values::load_values(values.as_bytes()).unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
+        values: ferry_chart::values::load_values(values.as_bytes())
+            .unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
         files: vec![File { name: "f.txt".into(), data: b"one\ntwo\n".to_vec() }],
         dependencies: vec![sub],
         ..Chart::default()

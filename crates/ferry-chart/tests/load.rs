@@ -37,7 +37,8 @@ const CHART: &[u8] = b"apiVersion: v2\nname: demo\nversion: 0.1.0\n";
 
 #[test]
 fn loads_a_chart_archive() {
-    let sub = tgz(&[("sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 1.0.0\n"), ("sub/values.yaml", b"x: 1\n")]);
+    let sub =
+        tgz(&[("sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 1.0.0\n"), ("sub/values.yaml", b"x: 1\n")]);
     let bytes = tgz(&[
         ("demo/Chart.yaml", CHART),
         ("demo/values.yaml", b"\xEF\xBB\xBFa: 1\n---\nb: 2\n"),
@@ -69,8 +70,14 @@ fn rejects_hostile_archives() {
         (tgz(&[]), "no files in chart archive"),
         (b"not gzip at all".to_vec(), "file does not appear to be a valid chart file (details: gzip: invalid header)"),
         (tgz(&[("demo/values.yaml", b"a: 1\n")]), "Chart.yaml file is missing"),
-        (tgz(&[("demo/Chart.yaml", b"apiVersion: v2\nname: demo\nversion: one\n")]), "validation: chart.metadata.version \"one\" is invalid"),
-        (tgz(&[("demo/Chart.yaml", b"name: [\n")]), "cannot load Chart.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content"),
+        (
+            tgz(&[("demo/Chart.yaml", b"apiVersion: v2\nname: demo\nversion: one\n")]),
+            "validation: chart.metadata.version \"one\" is invalid",
+        ),
+        (
+            tgz(&[("demo/Chart.yaml", b"name: [\n")]),
+            "cannot load Chart.yaml: error converting YAML to JSON: yaml: line 1: did not find expected node content",
+        ),
     ];
     for (bytes, want) in cases {
         let err = load_archive(&bytes).unwrap_err();
@@ -85,7 +92,8 @@ fn enforces_limits() {
     let err = load_archive_with(&tgz(&[("demo/Chart.yaml", CHART), ("demo/big", &big)]), &limits).unwrap_err();
     assert_eq!(err.to_string(), "decompressed chart is larger than the maximum size 1024");
     let limits = LoadLimits { max_files: 2, ..LoadLimits::default() };
-    let err = load_archive_with(&tgz(&[("demo/Chart.yaml", CHART), ("demo/a", b""), ("demo/b", b"")]), &limits).unwrap_err();
+    let err =
+        load_archive_with(&tgz(&[("demo/Chart.yaml", CHART), ("demo/a", b""), ("demo/b", b"")]), &limits).unwrap_err();
     assert!(matches!(err, LoadError::TooManyFiles(2)));
     // A gzip bomb stops at the limit instead of filling memory.
     let zeros = vec![0u8; 4 << 20];
@@ -137,5 +145,8 @@ fn loads_directories_with_helmignore_and_safe_symlinks() {
     std::fs::write(dir.path().join("secret"), "s").unwrap();
     std::os::unix::fs::symlink("../secret", root.join("escape")).unwrap();
     let err = load_dir(&root).unwrap_err();
-    assert!(err.to_string().starts_with("chart contains a symbolic link pointing outside the chart directory: escape -> "), "{err}");
+    assert!(
+        err.to_string().starts_with("chart contains a symbolic link pointing outside the chart directory: escape -> "),
+        "{err}"
+    );
 }

@@ -45,7 +45,8 @@ impl Environment for MemEnv {
 }
 
 fn chart(files: &[(&str, &str)]) -> Chart {
-    let mut all = vec![File { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec() }];
+    let mut all =
+        vec![File { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec() }];
     all.extend(files.iter().map(|(n, d)| File { name: n.to_string(), data: d.as_bytes().to_vec() }));
     load_files(all).unwrap()
 }
@@ -63,7 +64,8 @@ fn req(args: &[&str]) -> TemplateRequest {
     }
 }
 
-const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  v: {{ .Values.v | quote }}\n";
+const CM: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  v: {{ .Values.v | quote }}\n";
 
 #[test]
 fn renders_with_values_and_sets() {
@@ -73,11 +75,17 @@ fn renders_with_values_and_sets() {
     r.values = ValueOptions { value_files: vec!["prod.yaml".into()], ..ValueOptions::default() };
     let out = template::run(&r, &mut e);
     assert_eq!(out.error, None);
-    assert_eq!(out.stdout, "---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: myrel\ndata:\n  v: \"from-file\"\n");
+    assert_eq!(
+        out.stdout,
+        "---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: myrel\ndata:\n  v: \"from-file\"\n"
+    );
     r.values.values = vec!["v=x\\,y".into()];
     assert!(template::run(&r, &mut e).stdout.contains("v: \"x,y\""));
     r.values.values = vec!["a,b".into()];
-    assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("failed parsing --set data: key \"a\" has no value (cannot end with ,)"));
+    assert_eq!(
+        template::run(&r, &mut e).error.as_deref(),
+        Some("failed parsing --set data: key \"a\" has no value (cannot end with ,)")
+    );
     r.values.values.clear();
     r.values.value_files = vec!["nope.yaml".into()];
     assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("open nope.yaml: no such file or directory"));
@@ -92,13 +100,18 @@ fn names_and_their_errors() {
     let r = req(&["Bad_Name", "demo"]);
     assert_eq!(
         template::run(&r, &mut e).error.as_deref(),
-        Some("release name check failed: release name \"Bad_Name\": invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53")
+        Some(
+            "release name check failed: release name \"Bad_Name\": invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
+        )
     );
     let mut r = req(&["a", "demo"]);
     r.name_template = Some("x".into());
     assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("cannot set --name-template and also specify a name"));
     let r = req(&["a", "b", "c"]);
-    assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("expected at most two arguments, unexpected arguments: c"));
+    assert_eq!(
+        template::run(&r, &mut e).error.as_deref(),
+        Some("expected at most two arguments, unexpected arguments: c")
+    );
     let r = req(&["missing"]);
     assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("path \"missing\" not found"));
     let mut r = req(&["./demo-1.2.3.tgz"]);
@@ -114,20 +127,35 @@ fn chart_level_errors() {
     let mut e = env(c);
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("chart requires kubeVersion: >=1.99.0 which is incompatible with Kubernetes v1.35.0\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "chart requires kubeVersion: >=1.99.0 which is incompatible with Kubernetes v1.35.0\n\nUse --debug flag to render out invalid YAML"
+        )
     );
     let mut c = chart(&[]);
     c.metadata.chart_type = "library".into();
-    assert_eq!(template::run(&req(&["demo"]), &mut env(c)).error.as_deref(), Some("library charts are not installable"));
-    let mut e = env(chart(&[("Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\ndependencies:\n- name: gone\n  version: 1.0.0\n")]));
     assert_eq!(
-        template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: gone")
+        template::run(&req(&["demo"]), &mut env(c)).error.as_deref(),
+        Some("library charts are not installable")
     );
-    let mut e = env(chart(&[("values.schema.json", r#"{"properties": {"v": {"type": "integer"}}}"#), ("values.yaml", "v: text\n")]));
+    let mut e = env(chart(&[(
+        "Chart.yaml",
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\ndependencies:\n- name: gone\n  version: 1.0.0\n",
+    )]));
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("values don't meet the specifications of the schema(s) in the following chart(s):\ndemo:\n- at '/v': got string, want integer\n")
+        Some(
+            "an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: gone"
+        )
+    );
+    let mut e = env(chart(&[
+        ("values.schema.json", r#"{"properties": {"v": {"type": "integer"}}}"#),
+        ("values.yaml", "v: text\n"),
+    ]));
+    assert_eq!(
+        template::run(&req(&["demo"]), &mut e).error.as_deref(),
+        Some(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\ndemo:\n- at '/v': got string, want integer\n"
+        )
     );
 }
 
@@ -138,7 +166,9 @@ fn invalid_yaml_with_and_without_debug() {
     assert_eq!(out.stdout, "");
     assert_eq!(
         out.error.as_deref(),
-        Some("YAML parse error on demo/templates/bad.yaml: error converting YAML to JSON: yaml: line 3: could not find expected ':'\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "YAML parse error on demo/templates/bad.yaml: error converting YAML to JSON: yaml: line 3: could not find expected ':'\n\nUse --debug flag to render out invalid YAML"
+        )
     );
     let mut r = req(&["demo"]);
     r.debug = true;
@@ -151,7 +181,11 @@ const HOOK: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotatio
 
 #[test]
 fn hooks_tests_and_show_only() {
-    let c = chart(&[("templates/cm.yaml", CM), ("templates/tests/t.yaml", HOOK), ("templates/NOTES.txt", "notes for {{ .Release.Name }}")]);
+    let c = chart(&[
+        ("templates/cm.yaml", CM),
+        ("templates/tests/t.yaml", HOOK),
+        ("templates/NOTES.txt", "notes for {{ .Release.Name }}"),
+    ]);
     let mut e = env(c);
     let out = template::run(&req(&["demo"]), &mut e);
     assert!(out.stdout.ends_with("---\n# Source: demo/templates/tests/t.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n\n"));
@@ -166,12 +200,19 @@ fn hooks_tests_and_show_only() {
     r.show_only = vec!["templates/tests/*".into()];
     assert_eq!(template::run(&r, &mut e).stdout, format!("---\n# Source: demo/templates/tests/t.yaml\n{HOOK}\n\n"));
     r.show_only = vec!["templates/nope.yaml".into()];
-    assert_eq!(template::run(&r, &mut e).error.as_deref(), Some("could not find template templates/nope.yaml in chart"));
+    assert_eq!(
+        template::run(&r, &mut e).error.as_deref(),
+        Some("could not find template templates/nope.yaml in chart")
+    );
 }
 
 #[test]
 fn install_dry_run_prints_release_and_notes() {
-    let c = chart(&[("templates/cm.yaml", CM), ("templates/tests/t.yaml", HOOK), ("templates/NOTES.txt", "\n  notes for {{ .Release.Name }}  \n")]);
+    let c = chart(&[
+        ("templates/cm.yaml", CM),
+        ("templates/tests/t.yaml", HOOK),
+        ("templates/NOTES.txt", "\n  notes for {{ .Release.Name }}  \n"),
+    ]);
     let mut e = env(c);
     let mut r = req(&["rel", "demo"]);
     r.install_dry_run = true;
@@ -186,15 +227,25 @@ fn install_dry_run_prints_release_and_notes() {
 
 #[test]
 fn output_dir_writes_and_appends_like_helm() {
-    let c = chart(&[("templates/two.yaml", "kind: A\n---\nkind: B\n"), ("templates/tests/t.yaml", HOOK), ("crds/crd.yaml", "kind: CustomResourceDefinition\n")]);
+    let c = chart(&[
+        ("templates/two.yaml", "kind: A\n---\nkind: B\n"),
+        ("templates/tests/t.yaml", HOOK),
+        ("crds/crd.yaml", "kind: CustomResourceDefinition\n"),
+    ]);
     let mut e = env(c);
     let mut r = req(&["demo"]);
     r.output_dir = Some(PathBuf::from("out"));
     r.include_crds = true;
     let out = template::run(&r, &mut e);
     assert_eq!(out.error, None);
-    assert_eq!(out.stdout, "wrote out/demo/crds/crd.yaml\nwrote out/demo/templates/two.yaml\nwrote out/demo/templates/two.yaml\nwrote out/demo/templates/tests/t.yaml\n\n");
-    assert_eq!(e.outputs[Path::new("out/demo/templates/two.yaml")], "---\n# Source: demo/templates/two.yaml\nkind: A\n\n---\n# Source: demo/templates/two.yaml\nkind: B\n\n");
+    assert_eq!(
+        out.stdout,
+        "wrote out/demo/crds/crd.yaml\nwrote out/demo/templates/two.yaml\nwrote out/demo/templates/two.yaml\nwrote out/demo/templates/tests/t.yaml\n\n"
+    );
+    assert_eq!(
+        e.outputs[Path::new("out/demo/templates/two.yaml")],
+        "---\n# Source: demo/templates/two.yaml\nkind: A\n\n---\n# Source: demo/templates/two.yaml\nkind: B\n\n"
+    );
     // A second run truncates manifests but appends hooks to existing files, as Helm does.
     template::run(&r, &mut e);
     assert_eq!(e.outputs[Path::new("out/demo/templates/tests/t.yaml")].matches("# Source").count(), 2);
@@ -202,7 +253,10 @@ fn output_dir_writes_and_appends_like_helm() {
     r.output_dir = Some(PathBuf::from("trimmed"));
     r.whitespace = Whitespace::Trim;
     template::run(&r, &mut e);
-    assert_eq!(e.outputs[Path::new("trimmed/demo/templates/two.yaml")], "---\n# Source: demo/templates/two.yaml\nkind: A\n---\n# Source: demo/templates/two.yaml\nkind: B\n");
+    assert_eq!(
+        e.outputs[Path::new("trimmed/demo/templates/two.yaml")],
+        "---\n# Source: demo/templates/two.yaml\nkind: A\n---\n# Source: demo/templates/two.yaml\nkind: B\n"
+    );
 }
 
 #[test]
@@ -210,34 +264,44 @@ fn exec_errors_get_helms_hint() {
     let mut e = env(chart(&[("templates/cm.yaml", "{{ .Values.a.b }}")]));
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("demo/templates/cm.yaml:1:10\n  executing \"demo/templates/cm.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "demo/templates/cm.yaml:1:10\n  executing \"demo/templates/cm.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b\n\nUse --debug flag to render out invalid YAML"
+        )
     );
     let mut e = env(chart(&[("templates/cm.yaml", "{{ semver \"x\" }}")]));
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("template: demo/templates/cm.yaml:1:3: executing \"demo/templates/cm.yaml\" at <semver \"x\">: error calling semver: invalid semantic version\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "template: demo/templates/cm.yaml:1:3: executing \"demo/templates/cm.yaml\" at <semver \"x\">: error calling semver: invalid semantic version\n\nUse --debug flag to render out invalid YAML"
+        )
     );
 }
 
 #[test]
 fn hostile_templates_fail_cleanly() {
     // `template` recursion stops at Go's depth limit; `include` recursion at Helm's.
-    let mut e = env(chart(&[("templates/a.yaml", "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}")]));
+    let mut e =
+        env(chart(&[("templates/a.yaml", "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}")]));
     let err = template::run(&req(&["demo"]), &mut e).error.unwrap();
     assert!(err.contains("exceeded maximum template depth (100000)"), "{}", &err[..err.len().min(300)]);
-    let mut e = env(chart(&[("templates/a.yaml", "{{ define \"a\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}")]));
+    let mut e =
+        env(chart(&[("templates/a.yaml", "{{ define \"a\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}")]));
     let err = template::run(&req(&["demo"]), &mut e).error.unwrap();
     assert!(err.contains("rendering template has a nested reference name: a: unable to execute template"));
     // Unknown functions and syntax errors name the file and line.
     let mut e = env(chart(&[("templates/a.yaml", "ok\n{{ nope }}")]));
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("parse error at (demo/templates/a.yaml:2): function \"nope\" not defined\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "parse error at (demo/templates/a.yaml:2): function \"nope\" not defined\n\nUse --debug flag to render out invalid YAML"
+        )
     );
     let mut e = env(chart(&[("templates/a.yaml", "{{ if }}")]));
     assert_eq!(
         template::run(&req(&["demo"]), &mut e).error.as_deref(),
-        Some("parse error at (demo/templates/a.yaml:1): missing value for if\n\nUse --debug flag to render out invalid YAML")
+        Some(
+            "parse error at (demo/templates/a.yaml:1): missing value for if\n\nUse --debug flag to render out invalid YAML"
+        )
     );
     // Deeply nested values and large outputs are handled without overflow.
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
@@ -246,9 +310,13 @@ fn hostile_templates_fail_cleanly() {
         File { name: "values.yaml".into(), data: format!("v: {deep}\n").into_bytes() },
     ];
     let err = load_files(files).unwrap_err().to_string();
-    assert!(err.starts_with("cannot load values.yaml: cannot unmarshal yaml document:") && err.contains("max depth"), "{err}");
+    assert!(
+        err.starts_with("cannot load values.yaml: cannot unmarshal yaml document:") && err.contains("max depth"),
+        "{err}"
+    );
     let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
-    let mut e = env(chart(&[("values.yaml", &format!("v: {deep}\n")), ("templates/a.yaml", "{{ toYaml .Values | len }}")]));
+    let mut e =
+        env(chart(&[("values.yaml", &format!("v: {deep}\n")), ("templates/a.yaml", "{{ toYaml .Values | len }}")]));
     let out = template::run(&req(&["demo"]), &mut e);
     assert!(out.error.is_some() || out.stdout.contains("# Source"));
     let mut e = env(chart(&[("templates/a.yaml", "{{ range until 200000 }}x: y\n{{ end }}")]));
@@ -258,7 +326,11 @@ fn hostile_templates_fail_cleanly() {
 
 #[test]
 fn render_release_for_drivers() {
-    let c = chart(&[("templates/cm.yaml", CM), ("templates/tests/t.yaml", HOOK), ("templates/NOTES.txt", "hi {{ .Release.Namespace }}")]);
+    let c = chart(&[
+        ("templates/cm.yaml", CM),
+        ("templates/tests/t.yaml", HOOK),
+        ("templates/NOTES.txt", "hi {{ .Release.Namespace }}"),
+    ]);
     let mut r = req(&[]);
     r.namespace = "prod".into();
     let rel = template::render_release(c, &ferry_gotmpl::Value::map(BTreeMap::new()), "app", &r).unwrap();

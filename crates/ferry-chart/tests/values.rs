@@ -8,7 +8,12 @@ use ferry_gotmpl::{TemplateSet, Value};
 
 fn chart(name: &str, vals: &str, deps: Vec<Chart>) -> Chart {
     Chart {
-        metadata: Metadata { name: name.into(), version: "0.1.0".into(), api_version: "v2".into(), ..Metadata::default() },
+        metadata: Metadata {
+            name: name.into(),
+            version: "0.1.0".into(),
+            api_version: "v2".into(),
+            ..Metadata::default()
+        },
         values: values::load_values(vals.as_bytes()).unwrap(),
         dependencies: deps,
         ..Chart::default()
@@ -57,7 +62,11 @@ pequod:
 
 fn moby(merge_variant: bool) -> Chart {
     let ahab = if merge_variant {
-        chart("ahab", "global:\n  nested:\n    foo: bar\n  nested2:\n    l2: ahab\nscope: ahab\nname: ahab\nboat: true\nnested:\n  foo: false\n  bar: true\n", vec![])
+        chart(
+            "ahab",
+            "global:\n  nested:\n    foo: bar\n  nested2:\n    l2: ahab\nscope: ahab\nname: ahab\nboat: true\nnested:\n  foo: false\n  bar: true\n",
+            vec![],
+        )
     } else {
         chart(
             "ahab",
@@ -187,7 +196,10 @@ fn coalesce_tables() {
     let d = map(&dst);
     values::coalesce_tables(&d, &map(&src), false, &warnings);
     let v = Value::Map(d);
-    assert_eq!(ttpl("{{.name}}|{{.occupation}}|{{.address.street}}|{{.address.city}}|{{.address.state}}|{{.boat}}", &v), "Ishmael|whaler|123 Spouter Inn Ct.|Nantucket|MA|pequod");
+    assert_eq!(
+        ttpl("{{.name}}|{{.occupation}}|{{.address.street}}|{{.address.city}}|{{.address.state}}|{{.boat}}", &v),
+        "Ishmael|whaler|123 Spouter Inn Ct.|Nantucket|MA|pequod"
+    );
     assert!(!has(&v, &["address", "country"]));
     assert!(!has(&v, &["hole"]));
     assert!(has(&v, &["details", "friends"]));

@@ -12,9 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ferry_proto::agent::StatusType;
-use support::e2e::{
-    self, AgentProcess, HubProcess, deploy, docker_app, docker_target, wait_status,
-};
+use support::e2e::{self, AgentProcess, HubProcess, deploy, docker_app, docker_target, wait_status};
 use support::{Cleanup, RUN_LABEL, images, quiet};
 
 const DEPLOYMENTS: usize = 10;
@@ -33,26 +31,13 @@ fn cpu_ticks(pid: u32) -> u64 {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let get = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let get = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
     // utime is field 14 of stat, i.e. index 11 after the state field (field 3 = index 0).
     get(11) + get(12)
 }
 
 fn running(project: &str) -> bool {
-    let ids = quiet(
-        "docker",
-        &[
-            "ps",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.compose.project={project}"),
-        ],
-    );
+    let ids = quiet("docker", &["ps", "-q", "--filter", &format!("label=com.docker.compose.project={project}")]);
     !ids.trim().is_empty()
 }
 
@@ -68,10 +53,7 @@ async fn main() {
         std::process::exit(2);
     }
     let interval = std::env::var("BENCH_INTERVAL").unwrap_or_else(|_| "5s".into());
-    let idle_secs: u64 = std::env::var("BENCH_IDLE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+    let idle_secs: u64 = std::env::var("BENCH_IDLE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let image = images::busybox();
     let cleanup = Cleanup::new();
     let binary = e2e::ferry_binary(true);
@@ -80,17 +62,8 @@ async fn main() {
     let access = docker_target(&client, "bench").await;
     // As in the agent image (scripts/build-agent-image.sh).
     let arenas = std::env::var("BENCH_MALLOC_ARENA_MAX").unwrap_or_else(|_| "2".into());
-    let agent = AgentProcess::start_with(
-        binary,
-        &hub.url,
-        &access,
-        &interval,
-        &[("MALLOC_ARENA_MAX", &arenas)],
-    );
-    let period: Duration = interval
-        .parse::<ferry_proto::GoDuration>()
-        .map(|d| d.0)
-        .unwrap_or(Duration::from_secs(5));
+    let agent = AgentProcess::start_with(binary, &hub.url, &access, &interval, &[("MALLOC_ARENA_MAX", &arenas)]);
+    let period: Duration = interval.parse::<ferry_proto::GoDuration>().map(|d| d.0).unwrap_or(Duration::from_secs(5));
 
     let mut latencies = Vec::new();
     let mut deployments = Vec::new();
@@ -109,10 +82,7 @@ async fn main() {
         let d = deploy(&client, access.target_id, version, None).await;
         cleanup.project(&d.release_name);
         while !running(&d.release_name) {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "deployment {i} did not start"
-            );
+            assert!(started.elapsed() < Duration::from_secs(120), "deployment {i} did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         latencies.push(started.elapsed());
@@ -121,9 +91,7 @@ async fn main() {
     for d in &deployments {
         wait_status(&client, d.id, StatusType::Healthy, Duration::from_secs(120)).await;
     }
-    let applies_done = agent.stats()["driver"]["processesSpawned"]
-        .as_u64()
-        .unwrap_or(0);
+    let applies_done = agent.stats()["driver"]["processesSpawned"].as_u64().unwrap_or(0);
 
     // Idle: nothing changes; the agent only observes and reports.
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -136,10 +104,7 @@ async fn main() {
     }
     let (cpu1, stats1, elapsed) = (cpu_ticks(pid), agent.stats(), t0.elapsed());
     let cpu_percent = (cpu1 - cpu0) as f64 / 100.0 / elapsed.as_secs_f64() * 100.0;
-    let ticks = stats1["ticks"]
-        .as_u64()
-        .unwrap_or(0)
-        .saturating_sub(stats0["ticks"].as_u64().unwrap_or(0));
+    let ticks = stats1["ticks"].as_u64().unwrap_or(0).saturating_sub(stats0["ticks"].as_u64().unwrap_or(0));
     let spawned = stats1["driver"]["processesSpawned"]
         .as_u64()
         .unwrap_or(0)
@@ -156,9 +121,7 @@ async fn main() {
         ms(*latencies.iter().min().unwrap()),
         ms(*latencies.iter().max().unwrap())
     );
-    println!(
-        "processes spawned for {DEPLOYMENTS} applies (incl. Compose detection): {applies_done}"
-    );
+    println!("processes spawned for {DEPLOYMENTS} applies (incl. Compose detection): {applies_done}");
     println!(
         "idle agent RSS: {:.1} MB now, {:.1} MB max in window, {:.1} MB peak (VmHWM)",
         proc_field(pid, "status", "VmRSS:") as f64 / 1024.0,
@@ -173,11 +136,7 @@ async fn main() {
     println!("idle agent CPU: {cpu_percent:.3} % of one core");
     println!(
         "idle ticks: {ticks}; processes spawned: {spawned} ({:.2} per tick)",
-        if ticks == 0 {
-            0.0
-        } else {
-            spawned as f64 / ticks as f64
-        }
+        if ticks == 0 { 0.0 } else { spawned as f64 / ticks as f64 }
     );
     for d in &deployments {
         let _ = client.delete_deployment(d.id).await;

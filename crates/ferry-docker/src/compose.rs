@@ -32,10 +32,7 @@ impl ComposeCli {
     pub fn base(&self, project: &str, file: &str) -> (String, Vec<String>) {
         let tail = ["-p", project, "-f", file].map(String::from);
         match self {
-            ComposeCli::V2 { docker } => (
-                docker.clone(),
-                std::iter::once("compose".to_string()).chain(tail).collect(),
-            ),
+            ComposeCli::V2 { docker } => (docker.clone(), std::iter::once("compose".to_string()).chain(tail).collect()),
             ComposeCli::V1 { program } => (program.clone(), tail.to_vec()),
         }
     }
@@ -172,53 +169,30 @@ pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
             continue;
         };
         let key = key.trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-        {
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
             continue;
         }
         let value = value.trim();
         let value = if value.len() >= 2
-            && ((value.starts_with('"') && value.ends_with('"'))
-                || (value.starts_with('\'') && value.ends_with('\'')))
+            && ((value.starts_with('"') && value.ends_with('"')) || (value.starts_with('\'') && value.ends_with('\'')))
         {
             value[1..value.len() - 1].to_string()
         } else {
             // An unquoted value ends at ` #`.
-            value
-                .split(" #")
-                .next()
-                .unwrap_or("")
-                .trim_end()
-                .to_string()
+            value.split(" #").next().unwrap_or("").trim_end().to_string()
         };
         vars.push((key.to_string(), value));
     }
     vars
 }
 
-const V1_VERBS: [&str; 8] = [
-    "Pulling",
-    "Creating",
-    "Recreating",
-    "Starting",
-    "Stopping",
-    "Removing",
-    "Updating",
-    "Waiting",
-];
+const V1_VERBS: [&str; 8] =
+    ["Pulling", "Creating", "Recreating", "Starting", "Stopping", "Removing", "Updating", "Waiting"];
 
 /// A progress message ("pulling web", "starting ferry-1a2b_web_1") from one line of
 /// Compose (v1 or v2) or `docker stack deploy` output; `None` for other lines.
 pub fn progress_message(line: &str) -> Option<String> {
-    let line = line
-        .trim()
-        .trim_start_matches([
-            '✔', '⠿', '✘', '⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏',
-        ])
-        .trim();
+    let line = line.trim().trim_start_matches(['✔', '⠿', '✘', '⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']).trim();
     let words: Vec<&str> = line.split_whitespace().collect();
     let first = *words.first()?;
     // v1: `Pulling web (image)...`, `Creating p_web_1 ... done`, `Creating network "p_default" …`
@@ -232,11 +206,7 @@ pub fn progress_message(line: &str) -> Option<String> {
         };
         let done = words[rest..].contains(&"done");
         let verb = first.to_ascii_lowercase();
-        return Some(if done {
-            format!("{verb} {object}: done")
-        } else {
-            format!("{verb} {object}")
-        });
+        return Some(if done { format!("{verb} {object}: done") } else { format!("{verb} {object}") });
     }
     // v2: `Container p-web-1  Started`, `Network p_default  Creating`, `web Pulling`.
     if let [kind @ ("Container" | "Network" | "Volume"), name, state, ..] = words.as_slice() {
@@ -262,22 +232,12 @@ pub fn failure_summary(lines: &[String]) -> String {
         .iter()
         .filter(|l| {
             let lower = l.to_ascii_lowercase();
-            lower.starts_with("error")
-                || lower.contains("error:")
-                || lower.contains("error response")
+            lower.starts_with("error") || lower.contains("error:") || lower.contains("error response")
         })
         .collect();
-    let chosen: Vec<&String> = if errors.is_empty() {
-        lines.iter().collect()
-    } else {
-        errors
-    };
+    let chosen: Vec<&String> = if errors.is_empty() { lines.iter().collect() } else { errors };
     let start = chosen.len().saturating_sub(MAX_LINES);
-    let mut text = chosen[start..]
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut text = chosen[start..].iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
     if text.len() > MAX_CHARS {
         let mut cut = text.len() - MAX_CHARS;
         while !text.is_char_boundary(cut) {
@@ -298,36 +258,18 @@ mod tests {
 
     #[test]
     fn project_name_comes_from_the_file_or_the_deployment() {
-        assert_eq!(
-            project_name("name: ferry-abcdef12\nservices: {}\n", id()).unwrap(),
-            "ferry-abcdef12"
-        );
-        assert_eq!(
-            project_name("services: {}\n", id()).unwrap(),
-            "ferry-1a2b3c4d"
-        );
-        assert_eq!(
-            project_name("{\"name\":\"ferry-x\",\"services\":{}}", id()).unwrap(),
-            "ferry-x"
-        );
-        assert!(matches!(
-            project_name("name: Bad Name\n", id()),
-            Err(ComposeFileError::BadName(_))
-        ));
+        assert_eq!(project_name("name: ferry-abcdef12\nservices: {}\n", id()).unwrap(), "ferry-abcdef12");
+        assert_eq!(project_name("services: {}\n", id()).unwrap(), "ferry-1a2b3c4d");
+        assert_eq!(project_name("{\"name\":\"ferry-x\",\"services\":{}}", id()).unwrap(), "ferry-x");
+        assert!(matches!(project_name("name: Bad Name\n", id()), Err(ComposeFileError::BadName(_))));
         // Unparseable files keep their name line; Compose reports the rest.
-        assert_eq!(
-            project_name("name: ferry-abc\nservices: [\n", id()).unwrap(),
-            "ferry-abc"
-        );
+        assert_eq!(project_name("name: ferry-abc\nservices: [\n", id()).unwrap(), "ferry-abc");
     }
 
     #[test]
     fn name_is_stripped_for_compose_v1_keeping_the_rest() {
         let file = "# app\nname: ferry-abc\nservices:\n  web:\n    image: x # keep\n";
-        assert_eq!(
-            without_name(file),
-            "# app\nservices:\n  web:\n    image: x # keep\n"
-        );
+        assert_eq!(without_name(file), "# app\nservices:\n  web:\n    image: x # keep\n");
         let multi = "name:\n  ferry-abc\nservices: {}\n";
         assert_eq!(without_name(multi), "services: {}\n");
         let flow = "{\"name\": \"ferry-abc\", \"services\": {}}";
@@ -339,58 +281,30 @@ mod tests {
 
     #[test]
     fn stack_files_get_a_version_when_missing() {
-        assert_eq!(
-            with_stack_version("services: {}\n"),
-            "version: \"3.8\"\nservices: {}\n"
-        );
-        assert_eq!(
-            with_stack_version("version: '3.7'\nservices: {}\n"),
-            "version: '3.7'\nservices: {}\n"
-        );
+        assert_eq!(with_stack_version("services: {}\n"), "version: \"3.8\"\nservices: {}\n");
+        assert_eq!(with_stack_version("version: '3.7'\nservices: {}\n"), "version: '3.7'\nservices: {}\n");
     }
 
     #[test]
     fn compose_commands_always_name_the_project() {
-        let v1 = ComposeCli::V1 {
-            program: "docker-compose".into(),
-        };
+        let v1 = ComposeCli::V1 { program: "docker-compose".into() };
         assert_eq!(
             v1.base("p", "c.yaml"),
-            (
-                "docker-compose".into(),
-                vec!["-p".into(), "p".into(), "-f".into(), "c.yaml".into()]
-            )
+            ("docker-compose".into(), vec!["-p".into(), "p".into(), "-f".into(), "c.yaml".into()])
         );
-        let v2 = ComposeCli::V2 {
-            docker: "docker".into(),
-        };
+        let v2 = ComposeCli::V2 { docker: "docker".into() };
         assert_eq!(v2.base("p", "c.yaml").1[0], "compose");
-        assert_eq!(
-            ComposeCli::up_args(true),
-            ["up", "-d", "--remove-orphans", "--force-recreate"]
-        );
-        assert!(
-            !ComposeCli::down_args()
-                .iter()
-                .any(|a| a.contains("volumes") || a == "-v")
-        );
+        assert_eq!(ComposeCli::up_args(true), ["up", "-d", "--remove-orphans", "--force-recreate"]);
+        assert!(!ComposeCli::down_args().iter().any(|a| a.contains("volumes") || a == "-v"));
     }
 
     #[test]
     fn env_file_parsing() {
-        let vars = parse_env_file(
-            "# c\nA=1\nexport B = two \nC=\"x y\"\nD='z'\nE=v # note\nbad line\n=x\n",
-        );
+        let vars = parse_env_file("# c\nA=1\nexport B = two \nC=\"x y\"\nD='z'\nE=v # note\nbad line\n=x\n");
         assert_eq!(
             vars,
-            [
-                ("A", "1"),
-                ("B", "two"),
-                ("C", "x y"),
-                ("D", "z"),
-                ("E", "v")
-            ]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            [("A", "1"), ("B", "two"), ("C", "x y"), ("D", "z"), ("E", "v")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
         );
     }
 
@@ -398,35 +312,17 @@ mod tests {
     fn progress_from_v1_v2_and_stack_output() {
         let cases = [
             ("Pulling web (registry/x:1)...", Some("pulling web")),
-            (
-                "Creating network \"p_default\" with the default driver",
-                Some("creating network p_default"),
-            ),
-            (
-                "Creating volume \"p_data\" with default driver",
-                Some("creating volume p_data"),
-            ),
+            ("Creating network \"p_default\" with the default driver", Some("creating network p_default")),
+            ("Creating volume \"p_data\" with default driver", Some("creating volume p_data")),
             ("Creating p_web_1 ... ", Some("creating p_web_1")),
             ("Creating p_web_1 ... done", Some("creating p_web_1: done")),
-            (
-                "Recreating p_web_1 ... done",
-                Some("recreating p_web_1: done"),
-            ),
+            ("Recreating p_web_1 ... done", Some("recreating p_web_1: done")),
             ("Starting p_db_1 ...", Some("starting p_db_1")),
-            (
-                " Container p-web-1  Started",
-                Some("started container p-web-1"),
-            ),
-            (
-                " ✔ Network p_default  Created",
-                Some("created network p_default"),
-            ),
+            (" Container p-web-1  Started", Some("started container p-web-1")),
+            (" ✔ Network p_default  Created", Some("created network p_default")),
             (" web Pulling ", Some("pulling web")),
             ("Creating service p_web", Some("creating service p_web")),
-            (
-                "Updating service p_web (id: abc)",
-                Some("updating service p_web"),
-            ),
+            ("Updating service p_web (id: abc)", Some("updating service p_web")),
             ("ERROR: something broke", None),
             ("", None),
         ];
@@ -437,27 +333,14 @@ mod tests {
 
     #[test]
     fn failure_summary_prefers_error_lines() {
-        let lines: Vec<String> = [
-            "Creating p_web_1 ...",
-            "ERROR: for web  pull access denied",
-            "ERROR: pull access denied",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            failure_summary(&lines),
-            "ERROR: for web  pull access denied\nERROR: pull access denied"
-        );
-        let other: Vec<String> = [
-            "Pulling web (reg/x:1)...",
-            "Get \"http://reg/v2/\": refused",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            failure_summary(&other),
-            "Pulling web (reg/x:1)...\nGet \"http://reg/v2/\": refused"
-        );
+        let lines: Vec<String> =
+            ["Creating p_web_1 ...", "ERROR: for web  pull access denied", "ERROR: pull access denied"]
+                .map(String::from)
+                .to_vec();
+        assert_eq!(failure_summary(&lines), "ERROR: for web  pull access denied\nERROR: pull access denied");
+        let other: Vec<String> =
+            ["Pulling web (reg/x:1)...", "Get \"http://reg/v2/\": refused"].map(String::from).to_vec();
+        assert_eq!(failure_summary(&other), "Pulling web (reg/x:1)...\nGet \"http://reg/v2/\": refused");
         let long: Vec<String> = vec!["x".repeat(5000)];
         assert!(failure_summary(&long).chars().count() <= 2001);
     }

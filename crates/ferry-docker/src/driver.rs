@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ferry_agent::driver::{
-    Applied, ApplyContext, Driver, DriverError, Installed, LogLine, Observation, Progress,
-};
+use ferry_agent::driver::{Applied, ApplyContext, Driver, DriverError, Installed, LogLine, Observation, Progress};
 use ferry_proto::agent::{AgentDeployment, DockerType, MetricsReport};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -124,12 +122,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DriverError> {
 pub fn manifest_image(manifest: &str) -> Option<String> {
     let doc: serde_json::Value = serde_saphyr::from_str(manifest).ok()?;
     let services = doc.get("services")?.as_object()?;
-    let image_of =
-        |s: &serde_json::Value| s.get("image").and_then(|i| i.as_str()).map(str::to_string);
-    services
-        .get("agent")
-        .and_then(image_of)
-        .or_else(|| services.values().find_map(image_of))
+    let image_of = |s: &serde_json::Value| s.get("image").and_then(|i| i.as_str()).map(str::to_string);
+    services.get("agent").and_then(image_of).or_else(|| services.values().find_map(image_of))
 }
 
 /// The helper's job: write the manifest and let Compose (v2 or v1) recreate the agent.
@@ -144,22 +138,12 @@ exec docker-compose -p "$FERRY_UPDATE_PROJECT" -f /tmp/ferry-agent.yaml up -d
 impl DockerDriver {
     /// Connects to the engine and runs processes for real.
     pub async fn connect(config: DockerConfig) -> Result<Self, DriverError> {
-        let api = EngineApi::connect(&config.socket)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        Ok(Self::with_parts(
-            config,
-            Arc::new(api),
-            Arc::new(ProcessRunner::new()),
-        ))
+        let api = EngineApi::connect(&config.socket).await.map_err(|e| fail(e.to_string()))?;
+        Ok(Self::with_parts(config, Arc::new(api), Arc::new(ProcessRunner::new())))
     }
 
     /// A driver over the given engine and process runner (tests pass fakes).
-    pub fn with_parts(
-        config: DockerConfig,
-        api: Arc<dyn DockerApi>,
-        runner: Arc<dyn CommandRunner>,
-    ) -> Self {
+    pub fn with_parts(config: DockerConfig, api: Arc<dyn DockerApi>, runner: Arc<dyn CommandRunner>) -> Self {
         let metrics = Arc::new(HostMetrics::new(config.proc_dir.clone()));
         DockerDriver {
             config,
@@ -206,14 +190,8 @@ impl DockerDriver {
         *self
             .stack_detach
             .get_or_init(|| async {
-                let help = CommandSpec::new(
-                    self.config.docker_cli.clone(),
-                    ["stack", "deploy", "--help"],
-                );
-                self.runner
-                    .run(&help, &|_| {})
-                    .await
-                    .is_ok_and(|o| o.lines.iter().any(|l| l.contains("--detach")))
+                let help = CommandSpec::new(self.config.docker_cli.clone(), ["stack", "deploy", "--help"]);
+                self.runner.run(&help, &|_| {}).await.is_ok_and(|o| o.lines.iter().any(|l| l.contains("--detach")))
             })
             .await
     }
@@ -231,38 +209,22 @@ impl DockerDriver {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| io_fail("protect", &dir, e))?;
         write_private(&dir.join(COMPOSE_FILE), compose_text.as_bytes())?;
-        write_private(
-            &dir.join(ENV_FILE),
-            deployment.env_file.as_deref().unwrap_or_default(),
-        )?;
+        write_private(&dir.join(ENV_FILE), deployment.env_file.as_deref().unwrap_or_default())?;
         let mut env = Vec::new();
         if let Some(context) = context {
             let config_dir = dir.join(DOCKER_CONFIG_DIR);
-            match auth::config_json(
-                deployment.registry_auth.as_ref(),
-                context.hub_registry.as_ref(),
-            ) {
+            match auth::config_json(deployment.registry_auth.as_ref(), context.hub_registry.as_ref()) {
                 Some(config) => {
-                    auth::write_config_dir(
-                        &config_dir,
-                        &config,
-                        self.config.host_docker_config.as_deref(),
-                    )
-                    .map_err(|e| io_fail("write registry credentials into", &config_dir, e))?;
-                    env.push((
-                        "DOCKER_CONFIG".to_string(),
-                        config_dir.to_string_lossy().into_owned(),
-                    ));
+                    auth::write_config_dir(&config_dir, &config, self.config.host_docker_config.as_deref())
+                        .map_err(|e| io_fail("write registry credentials into", &config_dir, e))?;
+                    env.push(("DOCKER_CONFIG".to_string(), config_dir.to_string_lossy().into_owned()));
                 }
                 None => {
                     let _ = std::fs::remove_dir_all(&config_dir);
                 }
             }
         } else if dir.join(DOCKER_CONFIG_DIR).join("config.json").is_file() {
-            env.push((
-                "DOCKER_CONFIG".to_string(),
-                dir.join(DOCKER_CONFIG_DIR).to_string_lossy().into_owned(),
-            ));
+            env.push(("DOCKER_CONFIG".to_string(), dir.join(DOCKER_CONFIG_DIR).to_string_lossy().into_owned()));
         }
         Ok((dir, env))
     }
@@ -291,13 +253,8 @@ impl DockerDriver {
             .map_err(|e| fail(auth::redact(&format!("{what} failed: {e}"), secrets)))?;
         if !output.success() {
             let summary = compose::failure_summary(&output.lines);
-            let code = output
-                .code
-                .map_or_else(|| "a signal".to_string(), |c| format!("code {c}"));
-            return Err(fail(auth::redact(
-                &format!("{what} failed ({code}):\n{summary}"),
-                secrets,
-            )));
+            let code = output.code.map_or_else(|| "a signal".to_string(), |c| format!("code {c}"));
+            return Err(fail(auth::redact(&format!("{what} failed ({code}):\n{summary}"), secrets)));
         }
         Ok(output)
     }
@@ -321,25 +278,9 @@ impl DockerDriver {
         let (program, mut args) = cli.base(project, COMPOSE_FILE);
         args.extend(ComposeCli::up_args(deployment.force_restart));
         let what = format!("{program} up of project {project}");
-        self.run_tool(
-            CommandSpec::new(program, args),
-            &dir,
-            env,
-            progress,
-            secrets,
-            &what,
-        )
-        .await?;
-        let live = self
-            .api
-            .project_containers(project)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let mut images: Vec<String> = live
-            .iter()
-            .filter(|c| !c.oneoff)
-            .map(|c| c.image_id.clone())
-            .collect();
+        self.run_tool(CommandSpec::new(program, args), &dir, env, progress, secrets, &what).await?;
+        let live = self.api.project_containers(project).await.map_err(|e| fail(e.to_string()))?;
+        let mut images: Vec<String> = live.iter().filter(|c| !c.oneoff).map(|c| c.image_id.clone()).collect();
         images.sort();
         images.dedup();
         Ok(Facts {
@@ -371,12 +312,7 @@ impl DockerDriver {
         progress: Progress<'_>,
         secrets: &[String],
     ) -> Result<Facts, DriverError> {
-        if !self
-            .api
-            .swarm_manager()
-            .await
-            .map_err(|e| fail(e.to_string()))?
-        {
+        if !self.api.swarm_manager().await.map_err(|e| fail(e.to_string()))? {
             return Err(fail(
                 "this Docker engine is not a Swarm manager (Swarm mode is inactive): run `docker swarm init`, \
                  or deploy with dockerType compose",
@@ -385,45 +321,23 @@ impl DockerDriver {
         let file = compose::with_stack_version(&compose::without_name(text));
         let (dir, mut env) = self.prepare_dir(deployment, &file, Some(context))?;
         // `docker stack deploy` interpolates from its environment only, not from `.env`.
-        let dotenv = String::from_utf8_lossy(deployment.env_file.as_deref().unwrap_or_default())
-            .into_owned();
+        let dotenv = String::from_utf8_lossy(deployment.env_file.as_deref().unwrap_or_default()).into_owned();
         env.extend(compose::parse_env_file(&dotenv));
-        let mut args: Vec<String> = ["stack", "deploy", "--with-registry-auth", "--prune"]
-            .map(String::from)
-            .to_vec();
+        let mut args: Vec<String> = ["stack", "deploy", "--with-registry-auth", "--prune"].map(String::from).to_vec();
         if self.stack_detach_flag().await {
             args.push("--detach=true".into());
         }
-        args.extend([
-            "-c".to_string(),
-            COMPOSE_FILE.to_string(),
-            project.to_string(),
-        ]);
+        args.extend(["-c".to_string(), COMPOSE_FILE.to_string(), project.to_string()]);
         progress("deploying the stack");
         let what = format!("docker stack deploy of stack {project}");
-        self.run_tool(
-            CommandSpec::new(self.config.docker_cli.clone(), args),
-            &dir,
-            env,
-            progress,
-            secrets,
-            &what,
-        )
-        .await?;
-        Ok(Facts {
-            mode: Mode::Swarm,
-            project: project.to_string(),
-            ..Facts::default()
-        })
+        self.run_tool(CommandSpec::new(self.config.docker_cli.clone(), args), &dir, env, progress, secrets, &what)
+            .await?;
+        Ok(Facts { mode: Mode::Swarm, project: project.to_string(), ..Facts::default() })
     }
 
     /// Removes the previous revision's images that nothing uses any more.
     async fn clean_images(&self, previous: &Facts, now: &Facts) {
-        let stale: Vec<&String> = previous
-            .images
-            .iter()
-            .filter(|i| !now.images.contains(i))
-            .collect();
+        let stale: Vec<&String> = previous.images.iter().filter(|i| !now.images.contains(i)).collect();
         if stale.is_empty() {
             return;
         }
@@ -456,19 +370,11 @@ impl DockerDriver {
             Some(DockerType::Swarm) => Mode::Swarm,
             _ => Mode::Compose,
         };
-        Ok(Facts {
-            mode,
-            project,
-            ..Facts::default()
-        })
+        Ok(Facts { mode, project, ..Facts::default() })
     }
 
     async fn observe_compose(&self, facts: &Facts) -> Result<Observation, DriverError> {
-        let live = self
-            .api
-            .project_containers(&facts.project)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        let live = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
         let live: Vec<_> = live.into_iter().filter(|c| !c.oneoff).collect();
         let drift = if facts.containers.is_empty() && live.is_empty() {
             Some(format!("no containers of project {} exist", facts.project))
@@ -488,28 +394,14 @@ impl DockerDriver {
         }
         views.sort_by(|a, b| a.name.cmp(&b.name));
         let (status, message) = status::compose_status(&views);
-        Ok(Observation {
-            status,
-            message,
-            drift,
-        })
+        Ok(Observation { status, message, drift })
     }
 
     async fn observe_swarm(&self, facts: &Facts) -> Result<Observation, DriverError> {
-        let services = self
-            .api
-            .stack_services(&facts.project)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let drift = services
-            .is_empty()
-            .then(|| format!("the services of stack {} were removed", facts.project));
+        let services = self.api.stack_services(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+        let drift = services.is_empty().then(|| format!("the services of stack {} were removed", facts.project));
         let (status, message) = status::stack_status(&services);
-        Ok(Observation {
-            status,
-            message,
-            drift,
-        })
+        Ok(Observation { status, message, drift })
     }
 }
 
@@ -526,14 +418,10 @@ impl Driver for DockerDriver {
         context: &ApplyContext,
         progress: Progress<'_>,
     ) -> Result<Applied, DriverError> {
-        let bytes = deployment
-            .compose_file
-            .as_deref()
-            .ok_or_else(|| fail(compose::ComposeFileError::Missing.to_string()))?;
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| fail(compose::ComposeFileError::NotText.to_string()))?;
-        let project =
-            compose::project_name(text, deployment.id).map_err(|e| fail(e.to_string()))?;
+        let bytes =
+            deployment.compose_file.as_deref().ok_or_else(|| fail(compose::ComposeFileError::Missing.to_string()))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| fail(compose::ComposeFileError::NotText.to_string()))?;
+        let project = compose::project_name(text, deployment.id).map_err(|e| fail(e.to_string()))?;
         let mode = match deployment.docker_type {
             Some(DockerType::Swarm) => Mode::Swarm,
             _ => Mode::Compose,
@@ -544,28 +432,13 @@ impl Driver for DockerDriver {
         if let (Some(installed), Some(old)) = (previous, &previous_facts)
             && (old.mode != mode || old.project != project)
         {
-            progress(
-                &format!(
-                    "removing the previous {:?} project {}",
-                    old.mode, old.project
-                )
-                .to_lowercase(),
-            );
+            progress(&format!("removing the previous {:?} project {}", old.mode, old.project).to_lowercase());
             self.remove(installed).await?;
         }
-        let secrets = auth::secrets(
-            deployment.registry_auth.as_ref(),
-            context.hub_registry.as_ref(),
-        );
+        let secrets = auth::secrets(deployment.registry_auth.as_ref(), context.hub_registry.as_ref());
         let facts = match mode {
-            Mode::Compose => {
-                self.apply_compose(deployment, text, &project, context, progress, &secrets)
-                    .await?
-            }
-            Mode::Swarm => {
-                self.apply_swarm(deployment, text, &project, context, progress, &secrets)
-                    .await?
-            }
+            Mode::Compose => self.apply_compose(deployment, text, &project, context, progress, &secrets).await?,
+            Mode::Swarm => self.apply_swarm(deployment, text, &project, context, progress, &secrets).await?,
         };
         self.counters.applies.fetch_add(1, Ordering::Relaxed);
         if deployment.image_cleanup_enabled
@@ -573,9 +446,7 @@ impl Driver for DockerDriver {
         {
             self.clean_images(old, &facts).await;
         }
-        Ok(Applied {
-            facts: facts.to_value(),
-        })
+        Ok(Applied { facts: facts.to_value() })
     }
 
     async fn remove(&self, installed: &Installed) -> Result<(), DriverError> {
@@ -583,10 +454,9 @@ impl Driver for DockerDriver {
         let dir = self.config.deployment_dir(installed.id);
         match facts.mode {
             Mode::Compose => {
-                let text =
-                    std::str::from_utf8(installed.spec.compose_file.as_deref().unwrap_or_default())
-                        .unwrap_or_default()
-                        .to_string();
+                let text = std::str::from_utf8(installed.spec.compose_file.as_deref().unwrap_or_default())
+                    .unwrap_or_default()
+                    .to_string();
                 let cli = self.compose_cli().await?.clone();
                 let file = match cli {
                     ComposeCli::V1 { .. } => compose::without_name(&text),
@@ -596,24 +466,10 @@ impl Driver for DockerDriver {
                 let (program, mut args) = cli.base(&facts.project, COMPOSE_FILE);
                 args.extend(ComposeCli::down_args());
                 let what = format!("{program} down of project {}", facts.project);
-                if let Err(e) = self
-                    .run_tool(
-                        CommandSpec::new(program, args),
-                        &dir,
-                        env,
-                        &|_| {},
-                        &[],
-                        &what,
-                    )
-                    .await
-                {
+                if let Err(e) = self.run_tool(CommandSpec::new(program, args), &dir, env, &|_| {}, &[], &what).await {
                     // A file Compose cannot read (it never got applied) leaves nothing behind
                     // to remove; anything still there must be.
-                    let left = self
-                        .api
-                        .project_containers(&facts.project)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
+                    let left = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
                     if !left.is_empty() {
                         return Err(e);
                     }
@@ -669,17 +525,9 @@ impl Driver for DockerDriver {
         let mut lines = Vec::new();
         match facts.mode {
             Mode::Compose => {
-                let live = self
-                    .api
-                    .project_containers(&facts.project)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
+                let live = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
                 for c in live.iter().filter(|c| !c.oneoff) {
-                    let raw = self
-                        .api
-                        .container_logs(&c.id, since, max)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
+                    let raw = self.api.container_logs(&c.id, since, max).await.map_err(|e| fail(e.to_string()))?;
                     lines.extend(raw.into_iter().map(|l| LogLine {
                         resource: c.view.name.clone(),
                         timestamp: l.timestamp,
@@ -689,17 +537,9 @@ impl Driver for DockerDriver {
                 }
             }
             Mode::Swarm => {
-                let services = self
-                    .api
-                    .stack_services(&facts.project)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
+                let services = self.api.stack_services(&facts.project).await.map_err(|e| fail(e.to_string()))?;
                 for s in &services {
-                    let raw = self
-                        .api
-                        .service_logs(&s.name, since, max)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
+                    let raw = self.api.service_logs(&s.name, since, max).await.map_err(|e| fail(e.to_string()))?;
                     lines.extend(raw.into_iter().map(|l| LogLine {
                         resource: s.name.clone(),
                         timestamp: l.timestamp,
@@ -725,35 +565,20 @@ impl Driver for DockerDriver {
     }
 
     async fn self_update(&self, manifest: &str) -> Result<(), DriverError> {
-        let image = manifest_image(manifest)
-            .ok_or_else(|| fail("the agent manifest names no image for the agent service"))?;
-        match self
-            .api
-            .container_running(UPDATER_NAME)
-            .await
-            .map_err(|e| fail(e.to_string()))?
-        {
+        let image =
+            manifest_image(manifest).ok_or_else(|| fail("the agent manifest names no image for the agent service"))?;
+        match self.api.container_running(UPDATER_NAME).await.map_err(|e| fail(e.to_string()))? {
             Some(true) => {
                 tracing::info!("an agent update is already under way ({UPDATER_NAME} is running)");
                 return Ok(());
             }
-            Some(false) => self
-                .api
-                .remove_container(UPDATER_NAME)
-                .await
-                .map_err(|e| fail(e.to_string()))?,
+            Some(false) => self.api.remove_container(UPDATER_NAME).await.map_err(|e| fail(e.to_string()))?,
             None => {}
         }
-        self.api
-            .ensure_image(&image)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        self.api.ensure_image(&image).await.map_err(|e| fail(e.to_string()))?;
         let mut env = vec![
             format!("FERRY_UPDATE_MANIFEST={manifest}"),
-            format!(
-                "FERRY_UPDATE_PROJECT={}",
-                ferry_proto::manifest::DOCKER_PROJECT
-            ),
+            format!("FERRY_UPDATE_PROJECT={}", ferry_proto::manifest::DOCKER_PROJECT),
         ];
         if let Some(home) = &self.config.host_home {
             env.push(format!("HOME={home}"));
@@ -767,10 +592,7 @@ impl Driver for DockerDriver {
             binds: vec![format!("{socket}:/var/run/docker.sock")],
             labels: [("dev.ferry.role".to_string(), "agent-updater".to_string())].into(),
         };
-        self.api
-            .start_helper(&spec)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        self.api.start_helper(&spec).await.map_err(|e| fail(e.to_string()))?;
         tracing::info!(image = %image, "started {UPDATER_NAME} to replace this agent");
         Ok(())
     }
@@ -907,13 +729,8 @@ mod tests {
     fn driver(state: &Path) -> (DockerDriver, Arc<FakeEngine>, Arc<FakeRunner>) {
         let engine = Arc::new(FakeEngine::default());
         let runner = Arc::new(FakeRunner::new());
-        runner.on(
-            "docker compose version",
-            1,
-            &["docker: 'compose' is not a docker command."],
-        );
-        let driver =
-            DockerDriver::with_parts(DockerConfig::new(state), engine.clone(), runner.clone());
+        runner.on("docker compose version", 1, &["docker: 'compose' is not a docker command."]);
+        let driver = DockerDriver::with_parts(DockerConfig::new(state), engine.clone(), runner.clone());
         (driver, engine, runner)
     }
 
@@ -929,69 +746,34 @@ mod tests {
                 "Creating ferry-1a2b3c4d_web_1 ... done",
             ],
         );
-        engine
-            .containers
-            .lock()
-            .unwrap()
-            .push(live("c1", "web", "sha256:new"));
+        engine.containers.lock().unwrap().push(live("c1", "web", "sha256:new"));
         let mut d = deployment();
         let mut auth = std::collections::BTreeMap::new();
         auth.insert(
             "registry.example.com".to_string(),
-            RegistryCredentials {
-                username: "u".into(),
-                password: "pw-secret".into(),
-            },
+            RegistryCredentials { username: "u".into(), password: "pw-secret".into() },
         );
         d.registry_auth = Some(auth);
         let context = ApplyContext {
-            hub_registry: Some(HubRegistry {
-                host: "hub.example.com".into(),
-                token: "jwt-token".into(),
-            }),
+            hub_registry: Some(HubRegistry { host: "hub.example.com".into(), token: "jwt-token".into() }),
         };
         let progress = Mutex::new(Vec::new());
-        let applied = driver
-            .apply(&d, None, &context, &|m| {
-                progress.lock().unwrap().push(m.to_string())
-            })
-            .await
-            .unwrap();
+        let applied =
+            driver.apply(&d, None, &context, &|m| progress.lock().unwrap().push(m.to_string())).await.unwrap();
 
         let calls = runner.calls();
-        let up = calls
-            .iter()
-            .find(|c| c.args.contains(&"up".to_string()))
-            .unwrap();
+        let up = calls.iter().find(|c| c.args.contains(&"up".to_string())).unwrap();
         assert_eq!(up.program, "docker-compose");
         assert_eq!(
             up.args,
-            [
-                "-p",
-                "ferry-1a2b3c4d",
-                "-f",
-                "docker-compose.yaml",
-                "up",
-                "-d",
-                "--remove-orphans",
-                "--force-recreate"
-            ]
+            ["-p", "ferry-1a2b3c4d", "-f", "docker-compose.yaml", "up", "-d", "--remove-orphans", "--force-recreate"]
         );
         let dir = state.path().join("deployments").join(d.id.to_string());
         assert_eq!(up.cwd.as_deref(), Some(dir.as_path()));
-        assert_eq!(
-            std::fs::read_to_string(dir.join(COMPOSE_FILE)).unwrap(),
-            "services:\n  web:\n    image: x\n"
-        );
-        assert_eq!(
-            std::fs::read_to_string(dir.join(ENV_FILE)).unwrap(),
-            "A=1\n"
-        );
+        assert_eq!(std::fs::read_to_string(dir.join(COMPOSE_FILE)).unwrap(), "services:\n  web:\n    image: x\n");
+        assert_eq!(std::fs::read_to_string(dir.join(ENV_FILE)).unwrap(), "A=1\n");
         let config_dir = dir.join(DOCKER_CONFIG_DIR);
-        assert!(up.env.contains(&(
-            "DOCKER_CONFIG".to_string(),
-            config_dir.to_string_lossy().into_owned()
-        )));
+        assert!(up.env.contains(&("DOCKER_CONFIG".to_string(), config_dir.to_string_lossy().into_owned())));
         let config = std::fs::read_to_string(config_dir.join("config.json")).unwrap();
         assert!(config.contains("registry.example.com") && config.contains("hub.example.com"));
         assert_eq!(
@@ -1017,33 +799,16 @@ mod tests {
             applied_at: OffsetDateTime::now_utc(),
         };
         let o = driver.observe(&installed).await.unwrap();
-        assert_eq!(
-            (o.status, o.drift.clone()),
-            (StatusType::Running, None),
-            "{o:?}"
-        );
+        assert_eq!((o.status, o.drift.clone()), (StatusType::Running, None), "{o:?}");
         engine.containers.lock().unwrap().clear();
         let o = driver.observe(&installed).await.unwrap();
-        assert_eq!(
-            o.drift.as_deref(),
-            Some("container ferry-1a2b3c4d_web_1 was removed")
-        );
+        assert_eq!(o.drift.as_deref(), Some("container ferry-1a2b3c4d_web_1 was removed"));
         assert_eq!(driver.processes_spawned(), 3);
 
         // The next revision uses another image: the old one is removed when unused.
-        engine
-            .containers
-            .lock()
-            .unwrap()
-            .push(live("c2", "web", "sha256:newer"));
-        let next = AgentDeployment {
-            revision_id: Uuid::new_v4(),
-            ..d.clone()
-        };
-        driver
-            .apply(&next, Some(&installed), &context, &|_| {})
-            .await
-            .unwrap();
+        engine.containers.lock().unwrap().push(live("c2", "web", "sha256:newer"));
+        let next = AgentDeployment { revision_id: Uuid::new_v4(), ..d.clone() };
+        driver.apply(&next, Some(&installed), &context, &|_| {}).await.unwrap();
         assert_eq!(*engine.removed_images.lock().unwrap(), ["sha256:new"]);
     }
 
@@ -1052,31 +817,15 @@ mod tests {
         let state = tempfile::tempdir().unwrap();
         let engine = Arc::new(FakeEngine::default());
         let runner = Arc::new(FakeRunner::new());
-        let driver =
-            DockerDriver::with_parts(DockerConfig::new(state.path()), engine, runner.clone());
-        let d = AgentDeployment {
-            force_restart: false,
-            ..deployment()
-        };
-        driver
-            .apply(&d, None, &ApplyContext::default(), &|_| {})
-            .await
-            .unwrap();
+        let driver = DockerDriver::with_parts(DockerConfig::new(state.path()), engine, runner.clone());
+        let d = AgentDeployment { force_restart: false, ..deployment() };
+        driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap();
         let calls = runner.calls();
         assert_eq!(calls.len(), 2, "detection, then up: {calls:?}");
         assert_eq!(calls[1].program, "docker");
         assert_eq!(
             calls[1].args,
-            [
-                "compose",
-                "-p",
-                "ferry-1a2b3c4d",
-                "-f",
-                "docker-compose.yaml",
-                "up",
-                "-d",
-                "--remove-orphans"
-            ]
+            ["compose", "-p", "ferry-1a2b3c4d", "-f", "docker-compose.yaml", "up", "-d", "--remove-orphans"]
         );
         let dir = state.path().join("deployments").join(d.id.to_string());
         let file = std::fs::read_to_string(dir.join(COMPOSE_FILE)).unwrap();
@@ -1090,28 +839,12 @@ mod tests {
     async fn failed_compose_run_reports_compose_words_without_secrets() {
         let state = tempfile::tempdir().unwrap();
         let (driver, _engine, runner) = driver(state.path());
-        runner.on(
-            "up -d",
-            1,
-            &[
-                "Pulling web (x)...",
-                "ERROR: login with pw-secret failed: unauthorized",
-            ],
-        );
+        runner.on("up -d", 1, &["Pulling web (x)...", "ERROR: login with pw-secret failed: unauthorized"]);
         let mut d = deployment();
         let mut auth = std::collections::BTreeMap::new();
-        auth.insert(
-            "r".to_string(),
-            RegistryCredentials {
-                username: "u".into(),
-                password: "pw-secret".into(),
-            },
-        );
+        auth.insert("r".to_string(), RegistryCredentials { username: "u".into(), password: "pw-secret".into() });
         d.registry_auth = Some(auth);
-        let err = driver
-            .apply(&d, None, &ApplyContext::default(), &|_| {})
-            .await
-            .unwrap_err();
+        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
         assert_eq!(
             err.message,
             "docker-compose up of project ferry-1a2b3c4d failed (code 1):\nERROR: login with *** failed: unauthorized"
@@ -1131,57 +864,23 @@ mod tests {
             applied_at: OffsetDateTime::now_utc(),
         };
         runner.on(" down", 1, &["ERROR: cannot talk to the engine"]);
-        engine
-            .containers
-            .lock()
-            .unwrap()
-            .push(live("c1", "web", "i"));
+        engine.containers.lock().unwrap().push(live("c1", "web", "i"));
         let err = driver.remove(&installed).await.unwrap_err();
-        assert!(
-            err.message
-                .contains("down of project ferry-1a2b3c4d failed"),
-            "{err}"
-        );
-        let down = runner
-            .calls()
-            .into_iter()
-            .find(|c| c.args.contains(&"down".to_string()))
-            .unwrap();
-        assert_eq!(
-            down.args,
-            [
-                "-p",
-                "ferry-1a2b3c4d",
-                "-f",
-                "docker-compose.yaml",
-                "down",
-                "--remove-orphans"
-            ]
-        );
+        assert!(err.message.contains("down of project ferry-1a2b3c4d failed"), "{err}");
+        let down = runner.calls().into_iter().find(|c| c.args.contains(&"down".to_string())).unwrap();
+        assert_eq!(down.args, ["-p", "ferry-1a2b3c4d", "-f", "docker-compose.yaml", "down", "--remove-orphans"]);
         // A failed `down` that left nothing behind (a file Compose never accepted) is done.
         engine.containers.lock().unwrap().clear();
         driver.remove(&installed).await.unwrap();
-        assert!(
-            !state
-                .path()
-                .join("deployments")
-                .join(d.id.to_string())
-                .exists()
-        );
+        assert!(!state.path().join("deployments").join(d.id.to_string()).exists());
     }
 
     #[tokio::test]
     async fn swarm_apply_outside_swarm_mode_says_what_to_do() {
         let state = tempfile::tempdir().unwrap();
         let (driver, _engine, runner) = driver(state.path());
-        let d = AgentDeployment {
-            docker_type: Some(DockerType::Swarm),
-            ..deployment()
-        };
-        let err = driver
-            .apply(&d, None, &ApplyContext::default(), &|_| {})
-            .await
-            .unwrap_err();
+        let d = AgentDeployment { docker_type: Some(DockerType::Swarm), ..deployment() };
+        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
         assert!(err.message.contains("docker swarm init"), "{err}");
         assert!(runner.calls().is_empty());
     }
@@ -1197,23 +896,10 @@ mod tests {
         assert_eq!(helpers.len(), 1, "a running helper is left alone");
         assert_eq!(helpers[0].image, "ferry-agent:2");
         assert_eq!(helpers[0].name, UPDATER_NAME);
-        assert!(
-            helpers[0]
-                .env
-                .iter()
-                .any(|e| e == &format!("FERRY_UPDATE_MANIFEST={manifest}"))
-        );
-        assert!(
-            helpers[0]
-                .binds
-                .contains(&"/var/run/docker.sock:/var/run/docker.sock".to_string())
-        );
+        assert!(helpers[0].env.iter().any(|e| e == &format!("FERRY_UPDATE_MANIFEST={manifest}")));
+        assert!(helpers[0].binds.contains(&"/var/run/docker.sock:/var/run/docker.sock".to_string()));
         // A finished helper is replaced by the next update.
-        engine
-            .running
-            .lock()
-            .unwrap()
-            .insert(UPDATER_NAME.into(), false);
+        engine.running.lock().unwrap().insert(UPDATER_NAME.into(), false);
         driver.self_update(manifest).await.unwrap();
         assert_eq!(engine.helpers.lock().unwrap().len(), 2);
         assert!(driver.self_update("services: {}\n").await.is_err());
@@ -1221,14 +907,8 @@ mod tests {
 
     #[test]
     fn manifest_image_prefers_the_agent_service() {
-        assert_eq!(
-            manifest_image("services:\n  x:\n    image: a\n  agent:\n    image: b\n").as_deref(),
-            Some("b")
-        );
-        assert_eq!(
-            manifest_image("services:\n  x:\n    image: a\n").as_deref(),
-            Some("a")
-        );
+        assert_eq!(manifest_image("services:\n  x:\n    image: a\n  agent:\n    image: b\n").as_deref(), Some("b"));
+        assert_eq!(manifest_image("services:\n  x:\n    image: a\n").as_deref(), Some("a"));
         assert_eq!(manifest_image("nope"), None);
     }
 }

@@ -10,9 +10,8 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    ListServicesOptionsBuilder, ListTasksOptionsBuilder, LogsOptions, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder, ListServicesOptionsBuilder,
+    ListTasksOptionsBuilder, LogsOptions, LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
 };
 use futures_util::StreamExt;
 use time::OffsetDateTime;
@@ -52,20 +51,14 @@ pub struct EngineError {
 impl EngineError {
     fn new(what: impl Into<String>, e: bollard::errors::Error) -> Self {
         let status = match &e {
-            bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
-                Some(*status_code)
-            }
+            bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
             _ => None,
         };
         let reason = match e {
             bollard::errors::Error::DockerResponseServerError { message, .. } => message,
             other => other.to_string(),
         };
-        EngineError {
-            what: what.into(),
-            reason,
-            status,
-        }
+        EngineError { what: what.into(), reason, status }
     }
 
     /// The object does not exist.
@@ -154,12 +147,10 @@ impl EngineApi {
         let path = socket.to_string_lossy();
         let docker = Docker::connect_with_socket(&path, 120, bollard::API_DEFAULT_VERSION)
             .map_err(|e| EngineError::new(format!("connecting to {path}"), e))?;
-        let docker = docker.negotiate_version().await.map_err(|e| {
-            EngineError::new(
-                format!("talking to the engine at {path} (is Docker running?)"),
-                e,
-            )
-        })?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| EngineError::new(format!("talking to the engine at {path} (is Docker running?)"), e))?;
         Ok(EngineApi { docker })
     }
 
@@ -234,11 +225,7 @@ impl EngineApi {
 pub fn parse_timestamped(line: &str, stderr: bool) -> Option<RawLogLine> {
     let (stamp, body) = line.split_once(' ').unwrap_or((line, ""));
     let timestamp = OffsetDateTime::parse(stamp, &Rfc3339).ok()?;
-    Some(RawLogLine {
-        timestamp,
-        stderr,
-        body: body.trim_end_matches('\r').to_string(),
-    })
+    Some(RawLogLine { timestamp, stderr, body: body.trim_end_matches('\r').to_string() })
 }
 
 /// The engine's `since` takes whole seconds; finer filtering happens on the lines.
@@ -249,12 +236,7 @@ fn since_seconds(since: Option<OffsetDateTime>) -> i32 {
 /// Both streams of a container or service, timestamped so lines can be ordered and
 /// watermarked, from `since` on.
 fn stream_options(since: Option<OffsetDateTime>) -> LogsOptions {
-    LogsOptionsBuilder::default()
-        .stdout(true)
-        .stderr(true)
-        .timestamps(true)
-        .since(since_seconds(since))
-        .build()
+    LogsOptionsBuilder::default().stdout(true).stderr(true).timestamps(true).since(since_seconds(since)).build()
 }
 
 fn label(labels: &HashMap<String, String>, key: &str) -> String {
@@ -278,10 +260,7 @@ fn health_from_status(status: &str) -> Option<String> {
 impl DockerApi for EngineApi {
     async fn project_containers(&self, project: &str) -> Result<Vec<LiveContainer>, EngineError> {
         let filters = HashMap::from([("label", vec![format!("{}={project}", labels::PROJECT)])]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
         let list = self
             .docker
             .list_containers(Some(options))
@@ -327,39 +306,18 @@ impl DockerApi for EngineApi {
         since: Option<OffsetDateTime>,
         max: usize,
     ) -> Result<Vec<RawLogLine>, EngineError> {
-        self.read_logs(
-            self.docker.logs(container, Some(stream_options(since))),
-            container,
-            since,
-            max,
-        )
-        .await
+        self.read_logs(self.docker.logs(container, Some(stream_options(since))), container, since, max).await
     }
 
     async fn last_logs(&self, container: &str, lines: usize) -> Result<Vec<String>, EngineError> {
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .tail(&lines.to_string())
-            .build();
-        let logs = self
-            .read_logs(
-                self.docker.logs(container, Some(options)),
-                container,
-                None,
-                lines,
-            )
-            .await?;
+        let options =
+            LogsOptionsBuilder::default().stdout(true).stderr(true).timestamps(true).tail(&lines.to_string()).build();
+        let logs = self.read_logs(self.docker.logs(container, Some(options)), container, None, lines).await?;
         Ok(logs.into_iter().map(|l| l.body).collect())
     }
 
     async fn swarm_manager(&self) -> Result<bool, EngineError> {
-        let info = self
-            .docker
-            .info()
-            .await
-            .map_err(|e| EngineError::new("reading engine info", e))?;
+        let info = self.docker.info().await.map_err(|e| EngineError::new("reading engine info", e))?;
         let swarm = info.swarm.unwrap_or_default();
         let active = swarm.local_node_state.map(|s| s.to_string()) == Some("active".into());
         Ok(active && swarm.control_available.unwrap_or(false))
@@ -367,10 +325,7 @@ impl DockerApi for EngineApi {
 
     async fn stack_services(&self, stack: &str) -> Result<Vec<ServiceView>, EngineError> {
         let filters = HashMap::from([("label", vec![format!("{}={stack}", labels::STACK)])]);
-        let options = ListServicesOptionsBuilder::default()
-            .filters(&filters)
-            .status(true)
-            .build();
+        let options = ListServicesOptionsBuilder::default().filters(&filters).status(true).build();
         let services = self
             .docker
             .list_services(Some(options))
@@ -393,13 +348,9 @@ impl DockerApi for EngineApi {
                 let filters = HashMap::from([("service", vec![view.name.clone()])]);
                 let tasks = self
                     .docker
-                    .list_tasks(Some(
-                        ListTasksOptionsBuilder::default().filters(&filters).build(),
-                    ))
+                    .list_tasks(Some(ListTasksOptionsBuilder::default().filters(&filters).build()))
                     .await
-                    .map_err(|e| {
-                        EngineError::new(format!("listing tasks of service {}", view.name), e)
-                    })?;
+                    .map_err(|e| EngineError::new(format!("listing tasks of service {}", view.name), e))?;
                 let mut failed: Vec<(String, String)> = tasks
                     .into_iter()
                     .filter_map(|t| {
@@ -409,10 +360,7 @@ impl DockerApi for EngineApi {
                             return None;
                         }
                         let err = status.err.or(status.message).unwrap_or(state);
-                        Some((
-                            status.timestamp.map(|t| t.to_string()).unwrap_or_default(),
-                            err,
-                        ))
+                        Some((status.timestamp.map(|t| t.to_string()).unwrap_or_default(), err))
                     })
                     .collect();
                 failed.sort_by(|a, b| b.0.cmp(&a.0));
@@ -430,22 +378,13 @@ impl DockerApi for EngineApi {
         since: Option<OffsetDateTime>,
         max: usize,
     ) -> Result<Vec<RawLogLine>, EngineError> {
-        self.read_logs(
-            self.docker.service_logs(service, Some(stream_options(since))),
-            service,
-            since,
-            max,
-        )
-        .await
+        self.read_logs(self.docker.service_logs(service, Some(stream_options(since))), service, since, max).await
     }
 
     async fn images_in_use(&self) -> Result<HashSet<String>, EngineError> {
         let options = ListContainersOptionsBuilder::default().all(true).build();
-        let list = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| EngineError::new("listing containers", e))?;
+        let list =
+            self.docker.list_containers(Some(options)).await.map_err(|e| EngineError::new("listing containers", e))?;
         Ok(list.into_iter().filter_map(|c| c.image_id).collect())
     }
 
@@ -483,9 +422,7 @@ impl DockerApi for EngineApi {
         if self.docker.inspect_image(image).await.is_ok() {
             return Ok(());
         }
-        let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
-            .build();
+        let options = CreateImageOptionsBuilder::default().from_image(image).build();
         let mut pull = std::pin::pin!(self.docker.create_image(Some(options), None, None));
         while let Some(step) = pull.next().await {
             step.map_err(|e| EngineError::new(format!("pulling image {image}"), e))?;
@@ -499,15 +436,10 @@ impl DockerApi for EngineApi {
             entrypoint: Some(spec.entrypoint.clone()),
             env: Some(spec.env.clone()),
             labels: Some(spec.labels.clone()),
-            host_config: Some(HostConfig {
-                binds: Some(spec.binds.clone()),
-                ..Default::default()
-            }),
+            host_config: Some(HostConfig { binds: Some(spec.binds.clone()), ..Default::default() }),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&spec.name)
-            .build();
+        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
         self.docker
             .create_container(Some(options), body)
             .await
@@ -529,29 +461,15 @@ mod tests {
         assert_eq!(l.body, "hello world");
         assert!(l.stderr);
         assert_eq!(l.timestamp.nanosecond(), 123_456_789);
-        assert_eq!(
-            parse_timestamped("2024-05-01T10:00:00Z", false)
-                .unwrap()
-                .body,
-            ""
-        );
+        assert_eq!(parse_timestamped("2024-05-01T10:00:00Z", false).unwrap().body, "");
         assert_eq!(parse_timestamped("not a time x", false), None);
     }
 
     #[test]
     fn health_reads_from_status_text() {
-        assert_eq!(
-            health_from_status("Up 3 minutes (healthy)").as_deref(),
-            Some("healthy")
-        );
-        assert_eq!(
-            health_from_status("Up 1 second (health: starting)").as_deref(),
-            Some("starting")
-        );
-        assert_eq!(
-            health_from_status("Up 2 hours (unhealthy)").as_deref(),
-            Some("unhealthy")
-        );
+        assert_eq!(health_from_status("Up 3 minutes (healthy)").as_deref(), Some("healthy"));
+        assert_eq!(health_from_status("Up 1 second (health: starting)").as_deref(), Some("starting"));
+        assert_eq!(health_from_status("Up 2 hours (unhealthy)").as_deref(), Some("unhealthy"));
         assert_eq!(health_from_status("Up 2 hours"), None);
     }
 }

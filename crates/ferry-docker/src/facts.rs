@@ -91,24 +91,17 @@ pub fn drift(applied: &[AppliedContainer], live: &[LiveContainer]) -> Option<Str
     let mut findings = Vec::new();
     for expected in applied {
         let Some(now) = live.iter().find(|c| c.id == expected.id) else {
-            let replaced = live.iter().any(|c| {
-                !c.oneoff && c.view.service == expected.service && c.number == expected.number
-            });
+            let replaced =
+                live.iter().any(|c| !c.oneoff && c.view.service == expected.service && c.number == expected.number);
             findings.push(if replaced {
-                format!(
-                    "container {} was replaced by another container",
-                    expected.name
-                )
+                format!("container {} was replaced by another container", expected.name)
             } else {
                 format!("container {} was removed", expected.name)
             });
             continue;
         };
         if now.config_hash != expected.config_hash {
-            findings.push(format!(
-                "container {} was altered (its configuration changed)",
-                expected.name
-            ));
+            findings.push(format!("container {} was altered (its configuration changed)", expected.name));
             continue;
         }
         let v = &now.view;
@@ -158,39 +151,26 @@ mod tests {
 
     #[test]
     fn unchanged_containers_are_no_drift() {
-        assert_eq!(
-            drift(&[applied("web", "a")], &[live("web", "a", "running")]),
-            None
-        );
+        assert_eq!(drift(&[applied("web", "a")], &[live("web", "a", "running")]), None);
     }
 
     #[test]
     fn removed_replaced_and_altered_containers_are_drift() {
-        assert_eq!(
-            drift(&[applied("web", "a")], &[]).as_deref(),
-            Some("container p_web_1 was removed")
-        );
+        assert_eq!(drift(&[applied("web", "a")], &[]).as_deref(), Some("container p_web_1 was removed"));
         assert_eq!(
             drift(&[applied("web", "a")], &[live("web", "b", "running")]).as_deref(),
             Some("container p_web_1 was replaced by another container")
         );
         let mut altered = live("web", "a", "running");
         altered.config_hash = "h2".into();
-        assert!(
-            drift(&[applied("web", "a")], &[altered])
-                .unwrap()
-                .contains("was altered")
-        );
+        assert!(drift(&[applied("web", "a")], &[altered]).unwrap().contains("was altered"));
     }
 
     #[test]
     fn stopped_by_hand_is_drift_but_a_crash_is_not() {
         let mut stopped = live("web", "a", "exited");
         stopped.view.exit_code = Some(137);
-        assert_eq!(
-            drift(&[applied("web", "a")], &[stopped]).as_deref(),
-            Some("container p_web_1 was stopped")
-        );
+        assert_eq!(drift(&[applied("web", "a")], &[stopped]).as_deref(), Some("container p_web_1 was stopped"));
         let mut always = live("web", "a", "exited");
         always.view.exit_code = Some(0);
         always.view.restart_policy = "unless-stopped".into();
@@ -213,24 +193,14 @@ mod tests {
     #[test]
     fn several_findings_are_listed() {
         let d = drift(&[applied("web", "a"), applied("db", "b")], &[]).unwrap();
-        assert_eq!(
-            d,
-            "container p_web_1 was removed; container p_db_1 was removed"
-        );
+        assert_eq!(d, "container p_web_1 was removed; container p_db_1 was removed");
     }
 
     #[test]
     fn facts_round_trip_and_unreadable_facts_read_as_none() {
-        let f = Facts {
-            project: "p".into(),
-            containers: vec![applied("web", "a")],
-            ..Default::default()
-        };
+        let f = Facts { project: "p".into(), containers: vec![applied("web", "a")], ..Default::default() };
         assert_eq!(Facts::from_value(&f.to_value()), Some(f));
-        assert_eq!(
-            Facts::from_value(&serde_json::json!({"mode": "kube"})),
-            None
-        );
+        assert_eq!(Facts::from_value(&serde_json::json!({"mode": "kube"})), None);
         assert_eq!(Facts::from_value(&serde_json::Value::Null), None);
     }
 }

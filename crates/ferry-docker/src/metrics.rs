@@ -29,26 +29,14 @@ pub fn parse_stat(text: &str) -> Option<CpuSample> {
                 let values: Vec<u64> = fields.filter_map(|f| f.parse().ok()).collect();
                 // user nice system idle iowait irq softirq steal (guest time is in user).
                 let total: u64 = values.iter().take(8).sum();
-                let idle =
-                    values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-                sample = Some(CpuSample {
-                    total,
-                    idle,
-                    cpus: 0,
-                });
+                let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+                sample = Some(CpuSample { total, idle, cpus: 0 });
             }
-            Some(name)
-                if name.starts_with("cpu") && name[3..].bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                cpus += 1
-            }
+            Some(name) if name.starts_with("cpu") && name[3..].bytes().all(|b| b.is_ascii_digit()) => cpus += 1,
             _ => {}
         }
     }
-    sample.map(|s| CpuSample {
-        cpus: cpus.max(1),
-        ..s
-    })
+    sample.map(|s| CpuSample { cpus: cpus.max(1), ..s })
 }
 
 /// Busy fraction between two samples (0..1).
@@ -114,11 +102,7 @@ const PSEUDO: [&str; 22] = [
 /// Mounted real filesystems: block devices, first mount point of each device.
 pub fn parse_mounts(text: &str) -> Vec<Mount> {
     let mut seen = HashSet::new();
-    let unescape = |s: &str| {
-        s.replace("\\040", " ")
-            .replace("\\011", "\t")
-            .replace("\\134", "\\")
-    };
+    let unescape = |s: &str| s.replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\");
     text.lines()
         .filter_map(|line| {
             let mut f = line.split_whitespace();
@@ -152,18 +136,13 @@ pub struct MetricsError {
 impl HostMetrics {
     /// Reads from `proc_dir` (normally `/proc`).
     pub fn new(proc_dir: impl Into<std::path::PathBuf>) -> Self {
-        HostMetrics {
-            proc_dir: proc_dir.into(),
-            last: Mutex::new(None),
-        }
+        HostMetrics { proc_dir: proc_dir.into(), last: Mutex::new(None) }
     }
 
     fn read(&self, name: &str) -> Result<String, MetricsError> {
         let path = self.proc_dir.join(name);
-        std::fs::read_to_string(&path).map_err(|e| MetricsError {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        std::fs::read_to_string(&path)
+            .map_err(|e| MetricsError { path: path.display().to_string(), reason: e.to_string() })
     }
 
     /// Takes a measurement.
@@ -176,18 +155,14 @@ impl HostMetrics {
         let before = self.last.lock().ok().and_then(|mut l| l.replace(now));
         // The first call has no previous sample: usage since boot.
         let usage = cpu_usage(before.unwrap_or_default(), now);
-        let (mem_total, mem_available) =
-            parse_meminfo(&self.read("meminfo")?).ok_or_else(|| bad("meminfo"))?;
+        let (mem_total, mem_available) = parse_meminfo(&self.read("meminfo")?).ok_or_else(|| bad("meminfo"))?;
         let disk_metrics = parse_mounts(&self.read("mounts")?)
             .into_iter()
             .filter_map(|m| {
                 let st = rustix::fs::statvfs(Path::new(&m.path)).ok()?;
                 let frsize = st.f_frsize;
                 let total = st.f_blocks.saturating_mul(frsize);
-                let used = st
-                    .f_blocks
-                    .saturating_sub(st.f_bfree)
-                    .saturating_mul(frsize);
+                let used = st.f_blocks.saturating_sub(st.f_bfree).saturating_mul(frsize);
                 (total > 0).then_some(DiskMetric {
                     device: m.device,
                     path: m.path,
@@ -201,11 +176,7 @@ impl HostMetrics {
             cpu_cores_millis: now.cpus * 1000,
             cpu_usage: usage,
             memory_bytes: mem_total,
-            memory_usage: if mem_total == 0 {
-                0.0
-            } else {
-                1.0 - mem_available as f64 / mem_total as f64
-            },
+            memory_usage: if mem_total == 0 { 0.0 } else { 1.0 - mem_available as f64 / mem_total as f64 },
             disk_metrics,
         })
     }
@@ -220,19 +191,8 @@ mod tests {
     #[test]
     fn cpu_from_stat_deltas() {
         let a = parse_stat(STAT).unwrap();
-        assert_eq!(
-            a,
-            CpuSample {
-                total: 1000,
-                idle: 850,
-                cpus: 2
-            }
-        );
-        let b = CpuSample {
-            total: 1200,
-            idle: 950,
-            cpus: 2,
-        };
+        assert_eq!(a, CpuSample { total: 1000, idle: 850, cpus: 2 });
+        let b = CpuSample { total: 1200, idle: 950, cpus: 2 };
         assert!((cpu_usage(a, b) - 0.5).abs() < 1e-9);
         assert_eq!(cpu_usage(b, b), 0.0);
         assert_eq!(parse_stat("garbage"), None);
@@ -251,14 +211,7 @@ mod tests {
                     tmpfs /run tmpfs rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\noverlay /x overlay rw 0 0\n";
         let mounts = parse_mounts(text);
         assert_eq!(mounts.len(), 2);
-        assert_eq!(
-            mounts[0],
-            Mount {
-                device: "/dev/vda".into(),
-                path: "/".into(),
-                fs_type: "ext4".into()
-            }
-        );
+        assert_eq!(mounts[0], Mount { device: "/dev/vda".into(), path: "/".into(), fs_type: "ext4".into() });
         assert_eq!(mounts[1].path, "/mnt/my disk");
     }
 
@@ -270,11 +223,6 @@ mod tests {
         assert!(first.cpu_cores_millis >= 1000);
         assert!(first.memory_bytes > 0 && (0.0..=1.0).contains(&first.memory_usage));
         assert!((0.0..=1.0).contains(&second.cpu_usage));
-        assert!(
-            first
-                .disk_metrics
-                .iter()
-                .all(|d| d.bytes_used <= d.bytes_total)
-        );
+        assert!(first.disk_metrics.iter().all(|d| d.bytes_used <= d.bytes_total));
     }
 }

@@ -36,10 +36,7 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     /// A command with a timeout of ten minutes.
-    pub fn new(
-        program: impl Into<String>,
-        args: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
+    pub fn new(program: impl Into<String>, args: impl IntoIterator<Item = impl Into<String>>) -> Self {
         CommandSpec {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
@@ -50,10 +47,7 @@ impl CommandSpec {
 
     /// The command line as a person would type it (no environment: it may hold secrets).
     pub fn display(&self) -> String {
-        std::iter::once(self.program.as_str())
-            .chain(self.args.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join(" ")
+        std::iter::once(self.program.as_str()).chain(self.args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -109,11 +103,7 @@ pub type LineSink<'a> = &'a (dyn Fn(&str) + Send + Sync);
 #[async_trait]
 pub trait CommandRunner: Send + Sync {
     /// Runs `spec` to its end, passing each line of output to `on_line`.
-    async fn run(
-        &self,
-        spec: &CommandSpec,
-        on_line: LineSink<'_>,
-    ) -> Result<CommandOutput, RunError>;
+    async fn run(&self, spec: &CommandSpec, on_line: LineSink<'_>) -> Result<CommandOutput, RunError>;
 
     /// How many processes were started so far.
     fn spawned(&self) -> u64;
@@ -147,10 +137,7 @@ impl Tail {
     }
 
     fn take(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|mut l| l.drain(..).collect())
-            .unwrap_or_default()
+        self.0.lock().map(|mut l| l.drain(..).collect()).unwrap_or_default()
     }
 }
 
@@ -186,11 +173,7 @@ pub fn clean_line(raw: &str) -> String {
     out
 }
 
-async fn pump(
-    reader: impl AsyncRead + Unpin,
-    tail: &Tail,
-    on_line: LineSink<'_>,
-) -> std::io::Result<()> {
+async fn pump(reader: impl AsyncRead + Unpin, tail: &Tail, on_line: LineSink<'_>) -> std::io::Result<()> {
     let mut reader = BufReader::new(reader);
     let mut buf = Vec::new();
     loop {
@@ -211,35 +194,22 @@ async fn pump(
 
 #[async_trait]
 impl CommandRunner for ProcessRunner {
-    async fn run(
-        &self,
-        spec: &CommandSpec,
-        on_line: LineSink<'_>,
-    ) -> Result<CommandOutput, RunError> {
+    async fn run(&self, spec: &CommandSpec, on_line: LineSink<'_>) -> Result<CommandOutput, RunError> {
         let mut command = tokio::process::Command::new(&spec.program);
         command
             .args(&spec.args)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .stdin(if spec.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         if let Some(cwd) = &spec.cwd {
             command.current_dir(cwd);
         }
-        let mut child = command.spawn().map_err(|e| RunError::Spawn {
-            program: spec.program.clone(),
-            reason: e.to_string(),
-        })?;
+        let mut child =
+            command.spawn().map_err(|e| RunError::Spawn { program: spec.program.clone(), reason: e.to_string() })?;
         self.spawned.fetch_add(1, Ordering::Relaxed);
-        let io_error = |e: std::io::Error| RunError::Io {
-            program: spec.program.clone(),
-            reason: e.to_string(),
-        };
+        let io_error = |e: std::io::Error| RunError::Io { program: spec.program.clone(), reason: e.to_string() };
         if let (Some(bytes), Some(mut stdin)) = (&spec.stdin, child.stdin.take()) {
             stdin.write_all(bytes).await.map_err(io_error)?;
             drop(stdin);
@@ -264,16 +234,10 @@ impl CommandRunner for ProcessRunner {
             child.wait().await
         };
         match tokio::time::timeout(spec.timeout, work).await {
-            Ok(Ok(status)) => Ok(CommandOutput {
-                code: status.code(),
-                lines: tail.take(),
-            }),
+            Ok(Ok(status)) => Ok(CommandOutput { code: status.code(), lines: tail.take() }),
             Ok(Err(e)) => Err(io_error(e)),
             // Dropping the child kills it (kill_on_drop).
-            Err(_) => Err(RunError::Timeout {
-                command: spec.display(),
-                seconds: spec.timeout.as_secs(),
-            }),
+            Err(_) => Err(RunError::Timeout { command: spec.display(), seconds: spec.timeout.as_secs() }),
         }
     }
 
@@ -301,10 +265,7 @@ impl FakeRunner {
         if let Ok(mut rules) = self.rules.lock() {
             rules.push((
                 pattern.to_string(),
-                CommandOutput {
-                    code: Some(code),
-                    lines: lines.iter().map(|l| l.to_string()).collect(),
-                },
+                CommandOutput { code: Some(code), lines: lines.iter().map(|l| l.to_string()).collect() },
             ));
         }
         self
@@ -318,11 +279,7 @@ impl FakeRunner {
 
 #[async_trait]
 impl CommandRunner for FakeRunner {
-    async fn run(
-        &self,
-        spec: &CommandSpec,
-        on_line: LineSink<'_>,
-    ) -> Result<CommandOutput, RunError> {
+    async fn run(&self, spec: &CommandSpec, on_line: LineSink<'_>) -> Result<CommandOutput, RunError> {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(spec.clone());
         }
@@ -331,16 +288,8 @@ impl CommandRunner for FakeRunner {
             .rules
             .lock()
             .ok()
-            .and_then(|rules| {
-                rules
-                    .iter()
-                    .find(|(p, _)| line.contains(p.as_str()))
-                    .map(|(_, o)| o.clone())
-            })
-            .unwrap_or(CommandOutput {
-                code: Some(0),
-                lines: vec![],
-            });
+            .and_then(|rules| rules.iter().find(|(p, _)| line.contains(p.as_str())).map(|(_, o)| o.clone()))
+            .unwrap_or(CommandOutput { code: Some(0), lines: vec![] });
         for l in &output.lines {
             on_line(l);
         }
@@ -359,14 +308,8 @@ mod tests {
     #[test]
     fn clean_line_drops_colours_and_overwritten_text() {
         assert_eq!(clean_line("\u{1b}[32mdone\u{1b}[0m"), "done");
-        assert_eq!(
-            clean_line("Creating x ... \rCreating x ... done"),
-            "Creating x ... done"
-        );
-        assert_eq!(
-            clean_line("a".repeat(MAX_LINE + 10).as_str()).len(),
-            MAX_LINE
-        );
+        assert_eq!(clean_line("Creating x ... \rCreating x ... done"), "Creating x ... done");
+        assert_eq!(clean_line("a".repeat(MAX_LINE + 10).as_str()).len(), MAX_LINE);
     }
 
     #[tokio::test]
@@ -374,18 +317,11 @@ mod tests {
         let runner = ProcessRunner::new();
         let seen = Mutex::new(Vec::new());
         let sink = |l: &str| seen.lock().unwrap().push(l.to_string());
-        let mut spec = CommandSpec::new(
-            "sh",
-            ["-c", "echo one; echo two >&2; read x; echo got $x; exit 3"],
-        );
+        let mut spec = CommandSpec::new("sh", ["-c", "echo one; echo two >&2; read x; echo got $x; exit 3"]);
         spec.stdin = Some(b"input\n".to_vec());
         let out = runner.run(&spec, &sink).await.unwrap();
         assert_eq!(out.code, Some(3));
-        assert!(
-            out.lines.contains(&"got input".to_string()),
-            "{:?}",
-            out.lines
-        );
+        assert!(out.lines.contains(&"got input".to_string()), "{:?}", out.lines);
         assert_eq!(seen.lock().unwrap().len(), 3);
         assert_eq!(runner.spawned(), 1);
     }
@@ -402,15 +338,8 @@ mod tests {
     #[tokio::test]
     async fn missing_program_is_a_spawn_error() {
         let runner = ProcessRunner::new();
-        let err = runner
-            .run(&CommandSpec::new("ferry-no-such-program", [""; 0]), &|_| {})
-            .await
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("cannot run ferry-no-such-program"),
-            "{err}"
-        );
+        let err = runner.run(&CommandSpec::new("ferry-no-such-program", [""; 0]), &|_| {}).await.unwrap_err();
+        assert!(err.to_string().starts_with("cannot run ferry-no-such-program"), "{err}");
         assert_eq!(runner.spawned(), 0);
     }
 }

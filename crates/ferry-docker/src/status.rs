@@ -57,24 +57,14 @@ fn container_health(c: &ContainerView) -> (Health, String) {
         "running" => match c.health.as_deref() {
             Some("healthy") => (Health::Healthy, describe("is healthy")),
             Some("unhealthy") => (Health::Error, describe("is unhealthy")),
-            Some("starting") => (
-                Health::Progressing,
-                describe("is starting (health check pending)"),
-            ),
+            Some("starting") => (Health::Progressing, describe("is starting (health check pending)")),
             _ => (Health::Running, describe("is running")),
         },
         "restarting" if c.restart_count > RESTART_LIMIT => (
             Health::Error,
-            describe(&format!(
-                "is in a restart loop ({} restarts, last exit code {})",
-                c.restart_count,
-                code(c)
-            )),
+            describe(&format!("is in a restart loop ({} restarts, last exit code {})", c.restart_count, code(c))),
         ),
-        "restarting" => (
-            Health::Progressing,
-            describe(&format!("is restarting (exit code {})", code(c))),
-        ),
+        "restarting" => (Health::Progressing, describe(&format!("is restarting (exit code {})", code(c)))),
         "created" => match &c.error {
             Some(e) if !e.is_empty() => (Health::Error, describe(&format!("could not start: {e}"))),
             _ => (Health::Progressing, describe("is created, not yet started")),
@@ -84,10 +74,7 @@ fn container_health(c: &ContainerView) -> (Health, String) {
         "exited" if c.oom_killed => (Health::Error, describe("was killed: out of memory")),
         "exited" => match &c.error {
             Some(e) if !e.is_empty() => (Health::Error, describe(&format!("exited: {e}"))),
-            _ => (
-                Health::Error,
-                describe(&format!("exited with code {}", code(c))),
-            ),
+            _ => (Health::Error, describe(&format!("exited with code {}", code(c)))),
         },
         "paused" => (Health::Error, describe("is paused")),
         "dead" => (Health::Error, describe("is dead")),
@@ -96,18 +83,14 @@ fn container_health(c: &ContainerView) -> (Health, String) {
 }
 
 fn code(c: &ContainerView) -> String {
-    c.exit_code
-        .map_or_else(|| "unknown".to_string(), |n| n.to_string())
+    c.exit_code.map_or_else(|| "unknown".to_string(), |n| n.to_string())
 }
 
 /// The status of a Compose deployment from its containers, and what a person should read.
 /// Errors name the service, its state and its last log lines.
 pub fn compose_status(containers: &[ContainerView]) -> (StatusType, String) {
     if containers.is_empty() {
-        return (
-            StatusType::Error,
-            "no containers of the deployment exist".into(),
-        );
+        return (StatusType::Error, "no containers of the deployment exist".into());
     }
     let judged: Vec<(Health, String, &ContainerView)> = containers
         .iter()
@@ -116,11 +99,7 @@ pub fn compose_status(containers: &[ContainerView]) -> (StatusType, String) {
             (h, m, c)
         })
         .collect();
-    let worst = judged
-        .iter()
-        .map(|(h, _, _)| *h)
-        .max()
-        .unwrap_or(Health::Healthy);
+    let worst = judged.iter().map(|(h, _, _)| *h).max().unwrap_or(Health::Healthy);
     let pick = |h: Health| judged.iter().filter(move |(x, _, _)| *x == h);
     match worst {
         Health::Error => {
@@ -136,25 +115,15 @@ pub fn compose_status(containers: &[ContainerView]) -> (StatusType, String) {
             (StatusType::Error, parts.join("\n"))
         }
         Health::Progressing => {
-            let parts: Vec<String> = pick(Health::Progressing)
-                .map(|(_, m, _)| m.clone())
-                .collect();
+            let parts: Vec<String> = pick(Health::Progressing).map(|(_, m, _)| m.clone()).collect();
             (StatusType::Progressing, parts.join("; "))
         }
         Health::Running => {
-            let running = judged
-                .iter()
-                .filter(|(h, _, _)| *h != Health::Completed)
-                .count();
-            let unchecked: Vec<&str> = pick(Health::Running)
-                .map(|(_, _, c)| c.service.as_str())
-                .collect();
+            let running = judged.iter().filter(|(h, _, _)| *h != Health::Completed).count();
+            let unchecked: Vec<&str> = pick(Health::Running).map(|(_, _, c)| c.service.as_str()).collect();
             (
                 StatusType::Running,
-                format!(
-                    "{running} container(s) running; without health check: {}",
-                    unchecked.join(", ")
-                ),
+                format!("{running} container(s) running; without health check: {}", unchecked.join(", ")),
             )
         }
         Health::Healthy | Health::Completed => {
@@ -208,10 +177,7 @@ pub fn stack_status(services: &[ServiceView]) -> (StatusType, String) {
         return (StatusType::Progressing, waiting.join("; "));
     }
     let tasks: u64 = services.iter().map(|s| s.running).sum();
-    (
-        StatusType::Healthy,
-        format!("{} service(s), {tasks} task(s) running", services.len()),
-    )
+    (StatusType::Healthy, format!("{} service(s), {tasks} task(s) running", services.len()))
 }
 
 #[cfg(test)]
@@ -268,11 +234,7 @@ mod tests {
             with(c("web", "restarting"), |v| v.restart_count = 1),
             c("web", "created"),
         ] {
-            assert_eq!(
-                compose_status(std::slice::from_ref(&v)).0,
-                StatusType::Progressing,
-                "{v:?}"
-            );
+            assert_eq!(compose_status(std::slice::from_ref(&v)).0, StatusType::Progressing, "{v:?}");
         }
     }
 
@@ -284,74 +246,36 @@ mod tests {
         });
         let (s, m) = compose_status(&[crashed, c("web", "running")]);
         assert_eq!(s, StatusType::Error);
-        assert_eq!(
-            m,
-            "db (p_db_1) exited with code 3; last log lines:\nfatal: no config"
-        );
+        assert_eq!(m, "db (p_db_1) exited with code 3; last log lines:\nfatal: no config");
 
         let unhealthy = with(c("web", "running"), |v| v.health = Some("unhealthy".into()));
-        assert!(
-            compose_status(&[unhealthy])
-                .1
-                .contains("web (p_web_1) is unhealthy")
-        );
+        assert!(compose_status(&[unhealthy]).1.contains("web (p_web_1) is unhealthy"));
         let looping = with(c("web", "restarting"), |v| {
             v.restart_count = 9;
             v.exit_code = Some(1);
         });
-        assert!(
-            compose_status(&[looping])
-                .1
-                .contains("restart loop (9 restarts, last exit code 1)")
-        );
+        assert!(compose_status(&[looping]).1.contains("restart loop (9 restarts, last exit code 1)"));
         let oom = with(c("web", "exited"), |v| {
             v.exit_code = Some(137);
             v.oom_killed = true;
         });
         assert!(compose_status(&[oom]).1.contains("out of memory"));
-        let no_image = with(c("web", "created"), |v| {
-            v.error = Some("No such image: x".into())
-        });
+        let no_image = with(c("web", "created"), |v| v.error = Some("No such image: x".into()));
         assert_eq!(compose_status(&[no_image]).0, StatusType::Error);
         assert_eq!(compose_status(&[]).0, StatusType::Error);
     }
 
     #[test]
     fn stack_status_compares_running_and_desired_tasks() {
-        let ok = ServiceView {
-            name: "s_web".into(),
-            desired: 2,
-            running: 2,
-            ..Default::default()
-        };
-        assert_eq!(
-            stack_status(std::slice::from_ref(&ok)).0,
-            StatusType::Healthy
-        );
-        let starting = ServiceView {
-            running: 1,
-            ..ok.clone()
-        };
-        assert_eq!(
-            stack_status(std::slice::from_ref(&starting)).0,
-            StatusType::Progressing
-        );
-        let failing = ServiceView {
-            task_errors: vec!["No such image: nope".into()],
-            ..starting
-        };
+        let ok = ServiceView { name: "s_web".into(), desired: 2, running: 2, ..Default::default() };
+        assert_eq!(stack_status(std::slice::from_ref(&ok)).0, StatusType::Healthy);
+        let starting = ServiceView { running: 1, ..ok.clone() };
+        assert_eq!(stack_status(std::slice::from_ref(&starting)).0, StatusType::Progressing);
+        let failing = ServiceView { task_errors: vec!["No such image: nope".into()], ..starting };
         let (s, m) = stack_status(&[ok.clone(), failing]);
         assert_eq!(s, StatusType::Error);
-        assert!(
-            m.contains("s_web: 1/2 tasks running; last task failed: No such image: nope"),
-            "{m}"
-        );
-        let job = ServiceView {
-            job: true,
-            desired: 1,
-            running: 0,
-            ..ok
-        };
+        assert!(m.contains("s_web: 1/2 tasks running; last task failed: No such image: nope"), "{m}");
+        let job = ServiceView { job: true, desired: 1, running: 0, ..ok };
         assert_eq!(stack_status(&[job]).0, StatusType::Healthy);
         assert_eq!(stack_status(&[]).0, StatusType::Error);
     }

@@ -51,25 +51,12 @@ struct Harness {
 async fn harness() -> Option<Harness> {
     support::docker_prerequisites().ok()?;
     let state = tempfile::tempdir().unwrap();
-    let driver = DockerDriver::connect(DockerConfig::new(state.path()))
-        .await
-        .expect("connect to docker");
-    Some(Harness {
-        driver,
-        _state: state,
-        cleanup: Cleanup::new(),
-        image: images::busybox(),
-    })
+    let driver = DockerDriver::connect(DockerConfig::new(state.path())).await.expect("connect to docker");
+    Some(Harness { driver, _state: state, cleanup: Cleanup::new(), image: images::busybox() })
 }
 
 fn installed(d: &AgentDeployment, facts: serde_json::Value) -> Installed {
-    Installed {
-        id: d.id,
-        revision_id: d.revision_id,
-        spec: d.clone(),
-        facts,
-        applied_at: OffsetDateTime::now_utc(),
-    }
+    Installed { id: d.id, revision_id: d.revision_id, spec: d.clone(), facts, applied_at: OffsetDateTime::now_utc() }
 }
 
 fn project_of(d: &AgentDeployment) -> String {
@@ -77,21 +64,14 @@ fn project_of(d: &AgentDeployment) -> String {
 }
 
 async fn wait_status(driver: &DockerDriver, inst: &Installed, want: StatusType) -> String {
-    wait_for(
-        Duration::from_secs(60),
-        &format!("status {want:?}"),
-        || async {
-            let o = driver.observe(inst).await.map_err(|e| e.to_string())?;
-            if o.status == want {
-                Ok(o.message)
-            } else {
-                Err(format!(
-                    "{:?}: {} (drift {:?})",
-                    o.status, o.message, o.drift
-                ))
-            }
-        },
-    )
+    wait_for(Duration::from_secs(60), &format!("status {want:?}"), || async {
+        let o = driver.observe(inst).await.map_err(|e| e.to_string())?;
+        if o.status == want {
+            Ok(o.message)
+        } else {
+            Err(format!("{:?}: {} (drift {:?})", o.status, o.message, o.drift))
+        }
+    })
     .await
 }
 
@@ -125,62 +105,25 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
 
     let progress_seen = Mutex::new(Vec::<String>::new());
     let progress = |m: &str| progress_seen.lock().unwrap().push(m.to_string());
-    let applied = h
-        .driver
-        .apply(&d, None, &ApplyContext::default(), &progress)
-        .await
-        .expect("apply");
+    let applied = h.driver.apply(&d, None, &ApplyContext::default(), &progress).await.expect("apply");
     let seen = progress_seen.lock().unwrap().clone();
-    assert!(
-        seen.iter().any(|m| m.starts_with("applying with Compose")),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter()
-            .any(|m| m.contains("creating") || m.contains("created")),
-        "{seen:?}"
-    );
+    assert!(seen.iter().any(|m| m.starts_with("applying with Compose")), "{seen:?}");
+    assert!(seen.iter().any(|m| m.contains("creating") || m.contains("created")), "{seen:?}");
     assert_eq!(applied.facts["project"], project);
-    assert_eq!(
-        applied.facts["containers"].as_array().unwrap().len(),
-        2,
-        "{}",
-        applied.facts
-    );
+    assert_eq!(applied.facts["containers"].as_array().unwrap().len(), 2, "{}", applied.facts);
 
     // The working directory holds the file and a private .env.
     let dir = h._state.path().join("deployments").join(d.id.to_string());
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(dir.join(".env"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(dir.join(".env")).unwrap().permissions().mode() & 0o777, 0o600);
 
     let inst = installed(&d, applied.facts.clone());
     let message = wait_status(&h.driver, &inst, StatusType::Healthy).await;
-    assert!(
-        message.contains("1 one-shot container(s) completed"),
-        "{message}"
-    );
+    assert!(message.contains("1 one-shot container(s) completed"), "{message}");
 
     // The web server serves what init wrote with the interpolated and env_file variables.
     let web = container_of(&project, "web");
-    let page = sh(
-        "docker",
-        &[
-            "exec",
-            &web,
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            "http://127.0.0.1:8080/index.html",
-        ],
-    );
+    let page = sh("docker", &["exec", &web, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"]);
     assert_eq!(page.trim(), "hello from init");
 
     // Observing an unchanged deployment starts no process.
@@ -194,15 +137,10 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
     // Logs of both containers, with the right resource and severity, bounded.
     let logs = h.driver.logs(&inst, None, 100).await.unwrap();
     assert!(
-        logs.iter()
-            .any(|l| l.body == "init done" && l.resource.contains("init") && l.severity == "Log"),
+        logs.iter().any(|l| l.body == "init done" && l.resource.contains("init") && l.severity == "Log"),
         "{logs:?}"
     );
-    assert!(
-        logs.iter()
-            .any(|l| l.body == "serving hello" && l.resource.contains("web")),
-        "{logs:?}"
-    );
+    assert!(logs.iter().any(|l| l.body == "serving hello" && l.resource.contains("web")), "{logs:?}");
     assert!(logs.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     assert_eq!(h.driver.logs(&inst, None, 1).await.unwrap().len(), 1);
     let last = logs.last().unwrap().timestamp;
@@ -212,21 +150,11 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
     // Stopping or removing a container by hand is drift; re-applying restores it.
     sh("docker", &["stop", "-t", "1", &web]);
     let o = h.driver.observe(&inst).await.unwrap();
-    assert!(
-        o.drift.as_deref().unwrap_or("").contains("was stopped"),
-        "{o:?}"
-    );
+    assert!(o.drift.as_deref().unwrap_or("").contains("was stopped"), "{o:?}");
     sh("docker", &["rm", "-f", &web]);
     let o = h.driver.observe(&inst).await.unwrap();
-    assert!(
-        o.drift.as_deref().unwrap_or("").contains("was removed"),
-        "{o:?}"
-    );
-    let reapplied = h
-        .driver
-        .apply(&d, Some(&inst), &ApplyContext::default(), &|_| {})
-        .await
-        .expect("re-apply");
+    assert!(o.drift.as_deref().unwrap_or("").contains("was removed"), "{o:?}");
+    let reapplied = h.driver.apply(&d, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("re-apply");
     let inst = installed(&d, reapplied.facts);
     wait_status(&h.driver, &inst, StatusType::Healthy).await;
     assert_eq!(h.driver.observe(&inst).await.unwrap().drift, None);
@@ -235,20 +163,8 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
     h.driver.remove(&inst).await.expect("remove");
     assert_eq!(container_of(&project, "web"), "");
     assert_eq!(container_of(&project, "init"), "");
-    let volumes = sh(
-        "docker",
-        &[
-            "volume",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label={RUN_LABEL}={}", h.cleanup.run),
-        ],
-    );
-    assert!(
-        volumes.contains(&format!("{project}_data")),
-        "volume kept: {volumes}"
-    );
+    let volumes = sh("docker", &["volume", "ls", "-q", "--filter", &format!("label={RUN_LABEL}={}", h.cleanup.run)]);
+    assert!(volumes.contains(&format!("{project}_data")), "volume kept: {volumes}");
     assert!(!dir.exists());
 }
 
@@ -259,46 +175,20 @@ async fn changed_env_file_recreates_containers() {
     let project = project_of(&d0);
     h.cleanup.project(&project);
     let compose = app(&project, &h.image, &h.cleanup.run);
-    let d = AgentDeployment {
-        compose_file: Some(compose.into_bytes()),
-        env_file: Some(b"GREETING=one\n".to_vec()),
-        ..d0
-    };
-    let first = h
-        .driver
-        .apply(&d, None, &ApplyContext::default(), &|_| {})
-        .await
-        .expect("apply");
+    let d =
+        AgentDeployment { compose_file: Some(compose.into_bytes()), env_file: Some(b"GREETING=one\n".to_vec()), ..d0 };
+    let first = h.driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.expect("apply");
     let inst = installed(&d, first.facts.clone());
     wait_status(&h.driver, &inst, StatusType::Healthy).await;
     let old_web = container_of(&project, "web");
 
-    let d2 = AgentDeployment {
-        revision_id: Uuid::new_v4(),
-        env_file: Some(b"GREETING=two\n".to_vec()),
-        ..d.clone()
-    };
-    let second = h
-        .driver
-        .apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {})
-        .await
-        .expect("apply 2");
+    let d2 = AgentDeployment { revision_id: Uuid::new_v4(), env_file: Some(b"GREETING=two\n".to_vec()), ..d.clone() };
+    let second = h.driver.apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("apply 2");
     let inst2 = installed(&d2, second.facts);
     wait_status(&h.driver, &inst2, StatusType::Healthy).await;
     let new_web = container_of(&project, "web");
     assert_ne!(old_web, new_web, "web was recreated");
-    let page = sh(
-        "docker",
-        &[
-            "exec",
-            &new_web,
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            "http://127.0.0.1:8080/index.html",
-        ],
-    );
+    let page = sh("docker", &["exec", &new_web, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"]);
     assert_eq!(page.trim(), "two from init");
     h.driver.remove(&inst2).await.unwrap();
 }
@@ -308,15 +198,8 @@ async fn failures_are_errors_that_say_why() {
     let Some(h) = harness().await else { return };
     // A file Compose rejects: the error carries Compose's own words.
     let bad = deployment("services:\n  web:\n    image: [oops\n", "");
-    let err = h
-        .driver
-        .apply(&bad, None, &ApplyContext::default(), &|_| {})
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("up of project") && err.message.len() > 40,
-        "{err}"
-    );
+    let err = h.driver.apply(&bad, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    assert!(err.message.contains("up of project") && err.message.len() > 40, "{err}");
 
     // An image that cannot be pulled.
     let d0 = deployment("", "");
@@ -332,11 +215,7 @@ async fn failures_are_errors_that_say_why() {
         ),
         ..d0
     };
-    let err = h
-        .driver
-        .apply(&missing, None, &ApplyContext::default(), &|_| {})
-        .await
-        .unwrap_err();
+    let err = h.driver.apply(&missing, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
     assert!(err.message.contains("ferry-no-such-image"), "{err}");
 
     // A crashing service: error status naming the service, the exit code and its last words.
@@ -353,17 +232,10 @@ async fn failures_are_errors_that_say_why() {
         ),
         ..d0
     };
-    let applied = h
-        .driver
-        .apply(&crash, None, &ApplyContext::default(), &|_| {})
-        .await
-        .expect("apply");
+    let applied = h.driver.apply(&crash, None, &ApplyContext::default(), &|_| {}).await.expect("apply");
     let inst = installed(&crash, applied.facts);
     let message = wait_status(&h.driver, &inst, StatusType::Error).await;
-    assert!(
-        message.contains("job (") && message.contains("exited with code 3"),
-        "{message}"
-    );
+    assert!(message.contains("job (") && message.contains("exited with code 3"), "{message}");
     assert!(message.contains("cannot find config"), "{message}");
     // A crash is not drift: re-applying would not help.
     assert_eq!(h.driver.observe(&inst).await.unwrap().drift, None);
@@ -375,11 +247,7 @@ async fn failures_are_errors_that_say_why() {
 #[tokio::test]
 async fn private_registry_pulls_with_the_deployments_credentials() {
     let Some(h) = harness().await else { return };
-    if support::require(
-        Path::new("/usr/bin/docker-registry").is_file(),
-        "Debian's docker-registry",
-    )
-    .is_err()
+    if support::require(Path::new("/usr/bin/docker-registry").is_file(), "Debian's docker-registry").is_err()
         || support::require(
             support::runs("htpasswd", &["-h"]) || Path::new("/usr/bin/htpasswd").is_file(),
             "htpasswd (apache2-utils)",
@@ -402,48 +270,20 @@ async fn private_registry_pulls_with_the_deployments_credentials() {
         "services:\n  web:\n    image: {remote}\n    command: [\"sleep\", \"300\"]\n    labels: {{\"{RUN_LABEL}\": \"{}\"}}\n",
         h.cleanup.run
     );
-    let without = AgentDeployment {
-        compose_file: Some(compose.into_bytes()),
-        ..d0
-    };
-    let err = h
-        .driver
-        .apply(&without, None, &ApplyContext::default(), &|_| {})
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.to_lowercase().contains("auth") || err.message.contains("denied"),
-        "{err}"
-    );
+    let without = AgentDeployment { compose_file: Some(compose.into_bytes()), ..d0 };
+    let err = h.driver.apply(&without, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    assert!(err.message.to_lowercase().contains("auth") || err.message.contains("denied"), "{err}");
 
     let mut auth = BTreeMap::new();
     auth.insert(
         registry.host.clone(),
-        RegistryCredentials {
-            username: "ferry".into(),
-            password: "pa55-w0rd-secret".into(),
-        },
+        RegistryCredentials { username: "ferry".into(), password: "pa55-w0rd-secret".into() },
     );
-    let with = AgentDeployment {
-        registry_auth: Some(auth),
-        ..without.clone()
-    };
-    let applied = h
-        .driver
-        .apply(&with, None, &ApplyContext::default(), &|_| {})
-        .await
-        .expect("pull with credentials");
-    let config = h
-        ._state
-        .path()
-        .join("deployments")
-        .join(with.id.to_string())
-        .join("docker/config.json");
+    let with = AgentDeployment { registry_auth: Some(auth), ..without.clone() };
+    let applied = h.driver.apply(&with, None, &ApplyContext::default(), &|_| {}).await.expect("pull with credentials");
+    let config = h._state.path().join("deployments").join(with.id.to_string()).join("docker/config.json");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     let inst = installed(&with, applied.facts);
     wait_status(&h.driver, &inst, StatusType::Running).await;
 
@@ -451,23 +291,12 @@ async fn private_registry_pulls_with_the_deployments_credentials() {
     let mut wrong = BTreeMap::new();
     wrong.insert(
         registry.host.clone(),
-        RegistryCredentials {
-            username: "ferry".into(),
-            password: "not-the-pa55".into(),
-        },
+        RegistryCredentials { username: "ferry".into(), password: "not-the-pa55".into() },
     );
     sh("docker", &["rm", "-f", &container_of(&project, "web")]);
     sh("docker", &["rmi", &remote]);
-    let bad = AgentDeployment {
-        registry_auth: Some(wrong),
-        revision_id: Uuid::new_v4(),
-        ..without
-    };
-    let err = h
-        .driver
-        .apply(&bad, None, &ApplyContext::default(), &|_| {})
-        .await
-        .unwrap_err();
+    let bad = AgentDeployment { registry_auth: Some(wrong), revision_id: Uuid::new_v4(), ..without };
+    let err = h.driver.apply(&bad, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
     assert!(!err.message.contains("not-the-pa55"), "{err}");
     h.driver.remove(&inst).await.unwrap();
 }

@@ -59,47 +59,24 @@ async fn swarm_stack_deploy_update_remove() {
     let image = images::busybox();
     let cleanup = Cleanup::new();
     let state = tempfile::tempdir().unwrap();
-    let driver = DockerDriver::connect(DockerConfig::new(state.path()))
-        .await
-        .expect("connect");
+    let driver = DockerDriver::connect(DockerConfig::new(state.path())).await.expect("connect");
     let id = Uuid::new_v4();
     let project = format!("ferry-{}", &id.simple().to_string()[..8]);
-    let d = deployment(
-        stack_file(&project, &image, &cleanup.run),
-        "GREETING=hello\n",
-        id,
-    );
+    let d = deployment(stack_file(&project, &image, &cleanup.run), "GREETING=hello\n", id);
 
     if !support::swarm_active() {
-        let err = driver
-            .apply(&d, None, &ApplyContext::default(), &|_| {})
-            .await
-            .unwrap_err();
-        assert!(
-            err.message.contains("not a Swarm manager")
-                && err.message.contains("docker swarm init"),
-            "{err}"
-        );
+        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+        assert!(err.message.contains("not a Swarm manager") && err.message.contains("docker swarm init"), "{err}");
     }
     let _swarm = support::Swarm::ensure();
     cleanup.stack(&project);
 
     let progress = std::sync::Mutex::new(Vec::<String>::new());
     let applied = driver
-        .apply(&d, None, &ApplyContext::default(), &|m| {
-            progress.lock().unwrap().push(m.to_string())
-        })
+        .apply(&d, None, &ApplyContext::default(), &|m| progress.lock().unwrap().push(m.to_string()))
         .await
         .expect("stack deploy");
-    assert!(
-        progress
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|m| m.contains("creating service")),
-        "{:?}",
-        progress.lock().unwrap()
-    );
+    assert!(progress.lock().unwrap().iter().any(|m| m.contains("creating service")), "{:?}", progress.lock().unwrap());
     let inst = Installed {
         id,
         revision_id: d.revision_id,
@@ -109,21 +86,14 @@ async fn swarm_stack_deploy_update_remove() {
     };
     let message = wait_for(Duration::from_secs(90), "stack healthy", || async {
         let o = driver.observe(&inst).await.map_err(|e| e.to_string())?;
-        if o.status == StatusType::Healthy {
-            Ok(o.message)
-        } else {
-            Err(format!("{:?}: {}", o.status, o.message))
-        }
+        if o.status == StatusType::Healthy { Ok(o.message) } else { Err(format!("{:?}: {}", o.status, o.message)) }
     })
     .await;
     assert_eq!(message, "1 service(s), 2 task(s) running");
 
     // Service logs, interpolated from .env, with stdout/stderr severities.
     let logs = wait_for(Duration::from_secs(30), "service logs", || async {
-        let logs = driver
-            .logs(&inst, None, 100)
-            .await
-            .map_err(|e| e.to_string())?;
+        let logs = driver.logs(&inst, None, 100).await.map_err(|e| e.to_string())?;
         if logs.iter().filter(|l| l.body == "web says hello").count() >= 2 {
             Ok(logs)
         } else {
@@ -133,11 +103,7 @@ async fn swarm_stack_deploy_update_remove() {
     .await;
     let web = format!("{project}_web");
     assert!(logs.iter().all(|l| l.resource == web), "{logs:?}");
-    assert!(
-        logs.iter()
-            .any(|l| l.severity == "stderr" && l.body == "oops"),
-        "{logs:?}"
-    );
+    assert!(logs.iter().any(|l| l.severity == "stderr" && l.body == "oops"), "{logs:?}");
     assert!(logs.iter().any(|l| l.severity == "stdout"), "{logs:?}");
 
     // Observing spawns nothing.
@@ -146,47 +112,20 @@ async fn swarm_stack_deploy_update_remove() {
     assert_eq!(driver.processes_spawned(), before);
 
     // Update: a new revision with another variable.
-    let d2 = AgentDeployment {
-        revision_id: Uuid::new_v4(),
-        env_file: Some(b"GREETING=again\n".to_vec()),
-        ..d.clone()
-    };
-    let applied = driver
-        .apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {})
-        .await
-        .expect("stack update");
-    let inst2 = Installed {
-        revision_id: d2.revision_id,
-        spec: d2.clone(),
-        facts: applied.facts,
-        ..inst.clone()
-    };
+    let d2 = AgentDeployment { revision_id: Uuid::new_v4(), env_file: Some(b"GREETING=again\n".to_vec()), ..d.clone() };
+    let applied = driver.apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("stack update");
+    let inst2 = Installed { revision_id: d2.revision_id, spec: d2.clone(), facts: applied.facts, ..inst.clone() };
     wait_for(Duration::from_secs(90), "updated stack", || async {
-        let logs = driver
-            .logs(&inst2, None, 1000)
-            .await
-            .map_err(|e| e.to_string())?;
+        let logs = driver.logs(&inst2, None, 1000).await.map_err(|e| e.to_string())?;
         let o = driver.observe(&inst2).await.map_err(|e| e.to_string())?;
         let updated = logs.iter().filter(|l| l.body == "web says again").count() >= 2;
-        if updated && o.status == StatusType::Healthy {
-            Ok(())
-        } else {
-            Err(format!("{:?} {}", o.status, o.message))
-        }
+        if updated && o.status == StatusType::Healthy { Ok(()) } else { Err(format!("{:?} {}", o.status, o.message)) }
     })
     .await;
 
     // Removal: the services go away.
     driver.remove(&inst2).await.expect("stack rm");
-    let left = quiet(
-        "docker",
-        &[
-            "service",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.stack.namespace={project}"),
-        ],
-    );
+    let left =
+        quiet("docker", &["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={project}")]);
     assert_eq!(left.trim(), "");
 }

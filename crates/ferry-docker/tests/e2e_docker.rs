@@ -9,13 +9,10 @@ use std::time::{Duration, Instant};
 
 use ferry_proto::agent::{RegistryCredentials, StatusType};
 use ferry_proto::api::{DeployRequest, DockerType};
-use support::e2e::{
-    self, AgentProcess, HubProcess, containers, deploy, docker_app, docker_target, wait_status,
-};
+use support::e2e::{self, AgentProcess, HubProcess, containers, deploy, docker_app, docker_target, wait_status};
 use support::{Cleanup, RUN_LABEL, images, quiet, sh, wait_for};
 
 const INTERVAL: &str = "1s";
-
 
 /// A single healthy service.
 fn calm(image: &str, run: &str) -> String {
@@ -49,73 +46,32 @@ async fn setup() -> Option<Setup> {
     let client = hub.client();
     let access = docker_target(&client, "edge").await;
     let agent = AgentProcess::start(e2e::ferry_binary(false), &hub.url, &access, INTERVAL);
-    Some(Setup {
-        hub,
-        agent,
-        client,
-        access,
-        cleanup: Cleanup::new(),
-        image,
-    })
+    Some(Setup { hub, agent, client, access, cleanup: Cleanup::new(), image })
 }
 
 #[tokio::test]
 async fn compose_app_deploy_update_drift_undeploy() {
     let Some(s) = setup().await else { return };
-    let version = docker_app(
-        &s.client,
-        "shop",
-        &support::shop_compose(&s.image, &s.cleanup.run),
-        "GREETING=hello\n",
-    )
-    .await;
+    let version =
+        docker_app(&s.client, "shop", &support::shop_compose(&s.image, &s.cleanup.run), "GREETING=hello\n").await;
     let started = Instant::now();
     let d = deploy(&s.client, s.access.target_id, version, None).await;
     let project = d.release_name.clone();
     s.cleanup.project(&project);
-    let message = wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(90),
-    )
-    .await;
+    let message = wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(90)).await;
     eprintln!("deploy -> healthy in {:?}: {message}", started.elapsed());
-    assert!(
-        message.contains("one-shot container(s) completed"),
-        "{message}"
-    );
+    assert!(message.contains("one-shot container(s) completed"), "{message}");
     let web = containers(&project, "web");
     assert_eq!(web.len(), 1);
-    let page = sh(
-        "docker",
-        &[
-            "exec",
-            &web[0],
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            "http://127.0.0.1:8080/index.html",
-        ],
-    );
+    let page = sh("docker", &["exec", &web[0], "wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"]);
     assert_eq!(page.trim(), "hello from init");
 
     // Logs reach the hub with container names as resources.
     wait_for(Duration::from_secs(30), "logs at the hub", || async {
-        let page = s
-            .client
-            .deployment_logs(d.id, &Default::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        let found = page.items.iter().any(|l| {
-            l.body == "serving hello" && l.resource.contains("web") && l.severity == "Log"
-        });
-        if found {
-            Ok(())
-        } else {
-            Err(format!("{} lines", page.items.len()))
-        }
+        let page = s.client.deployment_logs(d.id, &Default::default()).await.map_err(|e| e.to_string())?;
+        let found =
+            page.items.iter().any(|l| l.body == "serving hello" && l.resource.contains("web") && l.severity == "Log");
+        if found { Ok(()) } else { Err(format!("{} lines", page.items.len())) }
     })
     .await;
 
@@ -133,28 +89,11 @@ async fn compose_app_deploy_update_drift_undeploy() {
         .await
         .expect("update");
     assert_ne!(updated.revision.id, d.revision.id);
-    wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(90),
-    )
-    .await;
+    wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(90)).await;
     let web2 = containers(&project, "web");
     assert_eq!(web2.len(), 1);
     assert_ne!(web2, web, "the web container was recreated");
-    let page = sh(
-        "docker",
-        &[
-            "exec",
-            &web2[0],
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            "http://127.0.0.1:8080/index.html",
-        ],
-    );
+    let page = sh("docker", &["exec", &web2[0], "wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"]);
     assert_eq!(page.trim(), "bonjour from init");
 
     // A container removed by hand is restored and the correction is reported.
@@ -162,79 +101,35 @@ async fn compose_app_deploy_update_drift_undeploy() {
     let removed_at = Instant::now();
     let restored = wait_for(Duration::from_secs(60), "web restored", || async {
         let now = containers(&project, "web");
-        let running = now
-            .iter()
-            .any(|c| quiet("docker", &["inspect", "-f", "{{.State.Running}}", c]).trim() == "true");
-        if running {
-            Ok(now)
-        } else {
-            Err(format!("{now:?}"))
-        }
+        let running = now.iter().any(|c| quiet("docker", &["inspect", "-f", "{{.State.Running}}", c]).trim() == "true");
+        if running { Ok(now) } else { Err(format!("{now:?}")) }
     })
     .await;
-    eprintln!(
-        "removed container restored after {:?}",
-        removed_at.elapsed()
-    );
+    eprintln!("removed container restored after {:?}", removed_at.elapsed());
     assert_ne!(restored, web2);
     wait_for(Duration::from_secs(30), "drift reported", || async {
-        let history = s
-            .client
-            .status_history(d.id, None, Some(50))
-            .await
-            .map_err(|e| e.to_string())?;
-        let reported = history
-            .items
-            .iter()
-            .any(|h| h.message.contains("was removed"));
+        let history = s.client.status_history(d.id, None, Some(50)).await.map_err(|e| e.to_string())?;
+        let reported = history.items.iter().any(|h| h.message.contains("was removed"));
         if reported {
             Ok(())
         } else {
-            Err(format!(
-                "{:?}",
-                history.items.iter().map(|h| &h.message).collect::<Vec<_>>()
-            ))
+            Err(format!("{:?}", history.items.iter().map(|h| &h.message).collect::<Vec<_>>()))
         }
     })
     .await;
-    wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(60),
-    )
-    .await;
+    wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(60)).await;
 
     // Undeploy: containers gone, named volume kept.
     s.client.delete_deployment(d.id).await.expect("undeploy");
     wait_for(Duration::from_secs(60), "containers removed", || async {
         let left = [containers(&project, "web"), containers(&project, "init")].concat();
-        if left.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("{left:?}"))
-        }
+        if left.is_empty() { Ok(()) } else { Err(format!("{left:?}")) }
     })
     .await;
-    let volumes = sh(
-        "docker",
-        &[
-            "volume",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.compose.project={project}"),
-        ],
-    );
-    assert!(
-        volumes.contains(&format!("{project}_data")),
-        "named volume kept: {volumes:?}"
-    );
-    assert!(
-        s.agent.stats()["driftCorrections"].as_u64().unwrap_or(0) >= 1,
-        "{}",
-        s.agent.stats()
-    );
+    let volumes =
+        sh("docker", &["volume", "ls", "-q", "--filter", &format!("label=com.docker.compose.project={project}")]);
+    assert!(volumes.contains(&format!("{project}_data")), "named volume kept: {volumes:?}");
+    assert!(s.agent.stats()["driftCorrections"].as_u64().unwrap_or(0) >= 1, "{}", s.agent.stats());
 }
 
 #[tokio::test]
@@ -243,20 +138,11 @@ async fn failing_deployments_leave_a_healthy_neighbour_alone() {
     let calm_version = docker_app(&s.client, "calm", &calm(&s.image, &s.cleanup.run), "").await;
     let neighbour = deploy(&s.client, s.access.target_id, calm_version, None).await;
     s.cleanup.project(&neighbour.release_name);
-    wait_status(
-        &s.client,
-        neighbour.id,
-        StatusType::Healthy,
-        Duration::from_secs(60),
-    )
-    .await;
+    wait_status(&s.client, neighbour.id, StatusType::Healthy, Duration::from_secs(60)).await;
     let calm_containers = containers(&neighbour.release_name, "app");
 
     // Valid YAML the hub accepts, but not a valid Compose file: Compose's message comes back.
-    let invalid = format!(
-        "services:\n  web:\n    image: {}\n    imagez: typo\n",
-        s.image
-    );
+    let invalid = format!("services:\n  web:\n    image: {}\n    imagez: typo\n", s.image);
     let broken_version = docker_app(&s.client, "broken", &invalid, "").await;
     let broken = deploy(&s.client, s.access.target_id, broken_version, None).await;
     s.cleanup.project(&broken.release_name);
@@ -269,44 +155,18 @@ async fn failing_deployments_leave_a_healthy_neighbour_alone() {
     let ghost = deploy(&s.client, s.access.target_id, ghost_version, None).await;
     s.cleanup.project(&ghost.release_name);
 
-    let broken_message = wait_status(
-        &s.client,
-        broken.id,
-        StatusType::Error,
-        Duration::from_secs(60),
-    )
-    .await;
+    let broken_message = wait_status(&s.client, broken.id, StatusType::Error, Duration::from_secs(60)).await;
     eprintln!("invalid Compose file -> {broken_message}");
-    assert!(
-        broken_message.contains("imagez"),
-        "Compose's own message: {broken_message}"
-    );
-    let ghost_message = wait_status(
-        &s.client,
-        ghost.id,
-        StatusType::Error,
-        Duration::from_secs(60),
-    )
-    .await;
+    assert!(broken_message.contains("imagez"), "Compose's own message: {broken_message}");
+    let ghost_message = wait_status(&s.client, ghost.id, StatusType::Error, Duration::from_secs(60)).await;
     eprintln!("missing image -> {ghost_message}");
     assert!(ghost_message.contains("ferry-ghost"), "{ghost_message}");
     // The neighbour is untouched and still reported healthy.
-    wait_status(
-        &s.client,
-        neighbour.id,
-        StatusType::Healthy,
-        Duration::from_secs(10),
-    )
-    .await;
+    wait_status(&s.client, neighbour.id, StatusType::Healthy, Duration::from_secs(10)).await;
     assert_eq!(containers(&neighbour.release_name, "app"), calm_containers);
 
     // A private registry: pulls only with the deployment's registryAuth.
-    if support::require(
-        Path::new("/usr/bin/docker-registry").is_file(),
-        "Debian's docker-registry",
-    )
-    .is_err()
-    {
+    if support::require(Path::new("/usr/bin/docker-registry").is_file(), "Debian's docker-registry").is_err() {
         return;
     }
     let registry = support::registry::Registry::start("vendor", "r3gistry-pa55");
@@ -319,47 +179,22 @@ async fn failing_deployments_leave_a_healthy_neighbour_alone() {
     let private_version = docker_app(&s.client, "private", &private_compose, "").await;
     let without = deploy(&s.client, s.access.target_id, private_version, None).await;
     s.cleanup.project(&without.release_name);
-    let denied = wait_status(
-        &s.client,
-        without.id,
-        StatusType::Error,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert!(
-        denied.to_lowercase().contains("auth") || denied.contains("denied"),
-        "{denied}"
-    );
+    let denied = wait_status(&s.client, without.id, StatusType::Error, Duration::from_secs(60)).await;
+    assert!(denied.to_lowercase().contains("auth") || denied.contains("denied"), "{denied}");
     let mut auth = BTreeMap::new();
     auth.insert(
         registry.host.clone(),
-        RegistryCredentials {
-            username: "vendor".into(),
-            password: "r3gistry-pa55".into(),
-        },
+        RegistryCredentials { username: "vendor".into(), password: "r3gistry-pa55".into() },
     );
     s.client
         .update_deployment(
             without.id,
-            &DeployRequest {
-                application_version_id: private_version,
-                registry_auth: Some(auth),
-                ..Default::default()
-            },
+            &DeployRequest { application_version_id: private_version, registry_auth: Some(auth), ..Default::default() },
         )
         .await
         .expect("add registry credentials");
-    wait_status(
-        &s.client,
-        without.id,
-        StatusType::Healthy,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert!(
-        !s.agent.log().contains("r3gistry-pa55"),
-        "credentials never logged"
-    );
+    wait_status(&s.client, without.id, StatusType::Healthy, Duration::from_secs(60)).await;
+    assert!(!s.agent.log().contains("r3gistry-pa55"), "credentials never logged");
 }
 
 #[tokio::test]
@@ -368,13 +203,7 @@ async fn hub_outage_and_agent_restart_change_nothing() {
     let version = docker_app(&s.client, "steady", &calm(&s.image, &s.cleanup.run), "").await;
     let d = deploy(&s.client, s.access.target_id, version, None).await;
     s.cleanup.project(&d.release_name);
-    wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(60),
-    )
-    .await;
+    wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(60)).await;
     let before = containers(&d.release_name, "app");
 
     // The hub goes away for 30 s: the workload keeps running untouched.
@@ -382,17 +211,9 @@ async fn hub_outage_and_agent_restart_change_nothing() {
     let outage = Instant::now();
     while outage.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_secs(5)).await;
-        assert_eq!(
-            containers(&d.release_name, "app"),
-            before,
-            "containers untouched while the hub is down"
-        );
+        assert_eq!(containers(&d.release_name, "app"), before, "containers untouched while the hub is down");
     }
-    assert!(
-        s.agent.stats()["hubUnreachable"].as_u64().unwrap_or(0) > 0,
-        "{}",
-        s.agent.stats()
-    );
+    assert!(s.agent.stats()["hubUnreachable"].as_u64().unwrap_or(0) > 0, "{}", s.agent.stats());
     s.hub.restart();
     let back = time::OffsetDateTime::now_utc();
     wait_for(Duration::from_secs(90), "agent reports again", || async {
@@ -408,18 +229,13 @@ async fn hub_outage_and_agent_restart_change_nothing() {
     // Killed and restarted: the agent re-applies nothing and spawns no process.
     s.agent.kill();
     // Counters start from zero in the new process; drop the old process's file.
-    std::fs::remove_file(s.agent.state.path().join("state/stats.json"))
-        .expect("stats.json of the first run");
+    std::fs::remove_file(s.agent.state.path().join("state/stats.json")).expect("stats.json of the first run");
     s.agent.restart();
     let restarted = time::OffsetDateTime::now_utc();
     wait_for(Duration::from_secs(30), "ticks after restart", || async {
         let stats = s.agent.stats();
         let ticks = stats["ticks"].as_u64().unwrap_or(0);
-        if ticks >= 5 {
-            Ok(())
-        } else {
-            Err(stats.to_string())
-        }
+        if ticks >= 5 { Ok(()) } else { Err(stats.to_string()) }
     })
     .await;
     let stats = s.agent.stats();
@@ -458,13 +274,7 @@ async fn swarm_stack_deploy_update_undeploy() {
         .expect("deploy")
         .deployment;
     s.cleanup.stack(&d.release_name);
-    wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(90),
-    )
-    .await;
+    wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(90)).await;
     let service = format!("{}_web", d.release_name);
     s.client
         .update_deployment(
@@ -479,47 +289,15 @@ async fn swarm_stack_deploy_update_undeploy() {
         .await
         .expect("update");
     wait_for(Duration::from_secs(90), "service updated", || async {
-        let env = quiet(
-            "docker",
-            &[
-                "service",
-                "inspect",
-                "-f",
-                "{{.Spec.TaskTemplate.ContainerSpec.Env}}",
-                &service,
-            ],
-        );
-        if env.contains("WHO=two") {
-            Ok(())
-        } else {
-            Err(env)
-        }
+        let env = quiet("docker", &["service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Env}}", &service]);
+        if env.contains("WHO=two") { Ok(()) } else { Err(env) }
     })
     .await;
-    wait_status(
-        &s.client,
-        d.id,
-        StatusType::Healthy,
-        Duration::from_secs(90),
-    )
-    .await;
+    wait_status(&s.client, d.id, StatusType::Healthy, Duration::from_secs(90)).await;
     s.client.delete_deployment(d.id).await.expect("undeploy");
     wait_for(Duration::from_secs(60), "stack removed", || async {
-        let left = quiet(
-            "docker",
-            &[
-                "service",
-                "ls",
-                "-q",
-                "--filter",
-                &format!("name={service}"),
-            ],
-        );
-        if left.trim().is_empty() {
-            Ok(())
-        } else {
-            Err(left)
-        }
+        let left = quiet("docker", &["service", "ls", "-q", "--filter", &format!("name={service}")]);
+        if left.trim().is_empty() { Ok(()) } else { Err(left) }
     })
     .await;
 }

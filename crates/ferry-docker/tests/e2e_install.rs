@@ -31,29 +31,15 @@ fn agent_container() -> Option<String> {
 #[tokio::test]
 async fn connect_command_installs_the_agent_and_self_update_replaces_it() {
     if support::docker_prerequisites().is_err()
-        || support::require(
-            runs("debootstrap", &["--version"]),
-            "debootstrap (to build the agent image's base)",
-        )
-        .is_err()
+        || support::require(runs("debootstrap", &["--version"]), "debootstrap (to build the agent image's base)")
+            .is_err()
         || support::require(runs("curl", &["--version"]), "curl").is_err()
     {
         return;
     }
-    let existing = quiet(
-        "docker",
-        &[
-            "ps",
-            "-aq",
-            "--filter",
-            "label=com.docker.compose.project=ferry",
-        ],
-    );
-    if support::require(
-        existing.trim().is_empty(),
-        "no Compose project `ferry` on this engine (the test installs one)",
-    )
-    .is_err()
+    let existing = quiet("docker", &["ps", "-aq", "--filter", "label=com.docker.compose.project=ferry"]);
+    if support::require(existing.trim().is_empty(), "no Compose project `ferry` on this engine (the test installs one)")
+        .is_err()
     {
         return;
     }
@@ -70,49 +56,25 @@ async fn connect_command_installs_the_agent_and_self_update_replaces_it() {
     cleanup.image(&tag_b);
     images::agent(&ferry, &tag_a);
     let context = tempfile::tempdir().unwrap();
-    std::fs::write(
-        context.path().join("Dockerfile"),
-        format!("FROM {tag_a}\nLABEL dev.ferry.variant=b\n"),
-    )
-    .unwrap();
-    sh(
-        "docker",
-        &[
-            "build",
-            "-q",
-            "-t",
-            &tag_b,
-            &context.path().to_string_lossy(),
-        ],
-    );
+    std::fs::write(context.path().join("Dockerfile"), format!("FROM {tag_a}\nLABEL dev.ferry.variant=b\n")).unwrap();
+    sh("docker", &["build", "-q", "-t", &tag_b, &context.path().to_string_lossy()]);
 
     let hub = HubProcess::start("ferry-agent", &format!("e2e-{}-a", cleanup.run), "1s");
     let client = hub.client();
     let access = docker_target(&client, "customer-1").await;
-    assert!(
-        access.connect_command.contains("docker compose -p ferry"),
-        "{}",
-        access.connect_command
-    );
+    assert!(access.connect_command.contains("docker compose -p ferry"), "{}", access.connect_command);
     // Run the printed command through whichever Compose this host has.
     let command = if runs("docker", &["compose", "version"]) {
         access.connect_command.clone()
     } else {
-        access
-            .connect_command
-            .replace("docker compose", "docker-compose")
+        access.connect_command.replace("docker compose", "docker-compose")
     };
     sh("sh", &["-c", &command]);
-    let first = wait_for(
-        Duration::from_secs(60),
-        "agent container running",
-        || async { agent_container().ok_or_else(|| "no agent container".to_string()) },
-    )
+    let first = wait_for(Duration::from_secs(60), "agent container running", || async {
+        agent_container().ok_or_else(|| "no agent container".to_string())
+    })
     .await;
-    assert_eq!(
-        quiet("docker", &["inspect", "-f", "{{.Config.Image}}", &first]).trim(),
-        tag_a
-    );
+    assert_eq!(quiet("docker", &["inspect", "-f", "{{.Config.Image}}", &first]).trim(), tag_a);
 
     let version = docker_app(&client, "calm", &format!(
         "services:\n  app:\n    image: {image}\n    command: [\"sh\", \"-c\", \"touch /tmp/ok; exec sleep 100000\"]\n    \
@@ -126,65 +88,28 @@ async fn connect_command_installs_the_agent_and_self_update_replaces_it() {
 
     // A new agent version: the agent replaces itself through the helper container.
     let b = client
-        .create_agent_version(&NewAgentVersion {
-            name: format!("e2e-{}-b", cleanup.run),
-            image: tag_b.clone(),
-        })
+        .create_agent_version(&NewAgentVersion { name: format!("e2e-{}-b", cleanup.run), image: tag_b.clone() })
         .await
         .expect("register agent version B");
     client
-        .update_target(
-            access.target_id,
-            &TargetPatch {
-                agent_version_id: Some(b.id),
-                ..Default::default()
-            },
-        )
+        .update_target(access.target_id, &TargetPatch { agent_version_id: Some(b.id), ..Default::default() })
         .await
         .expect("move the target to B");
-    let second = wait_for(
-        Duration::from_secs(120),
-        "agent recreated from image B",
-        || async {
-            let c = agent_container().ok_or_else(|| "no agent container".to_string())?;
-            let image = quiet("docker", &["inspect", "-f", "{{.Config.Image}}", &c]);
-            if image.trim() == tag_b {
-                Ok(c)
-            } else {
-                Err(format!("agent image {}", image.trim()))
-            }
-        },
-    )
+    let second = wait_for(Duration::from_secs(120), "agent recreated from image B", || async {
+        let c = agent_container().ok_or_else(|| "no agent container".to_string())?;
+        let image = quiet("docker", &["inspect", "-f", "{{.Config.Image}}", &c]);
+        if image.trim() == tag_b { Ok(c) } else { Err(format!("agent image {}", image.trim())) }
+    })
     .await;
     assert_ne!(first, second);
-    let env = quiet(
-        "docker",
-        &[
-            "inspect",
-            "-f",
-            "{{range .Config.Env}}{{println .}}{{end}}",
-            &second,
-        ],
-    );
-    assert!(
-        env.contains(&format!("FERRY_AGENT_VERSION_ID={}", b.id)),
-        "{env}"
-    );
+    let env = quiet("docker", &["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", &second]);
+    assert!(env.contains(&format!("FERRY_AGENT_VERSION_ID={}", b.id)), "{env}");
     let helper_exit = wait_for(Duration::from_secs(60), "helper finished", || async {
         let state = quiet(
             "docker",
-            &[
-                "inspect",
-                "-f",
-                "{{.State.Status}} {{.State.ExitCode}}",
-                ferry_docker::driver::UPDATER_NAME,
-            ],
+            &["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", ferry_docker::driver::UPDATER_NAME],
         );
-        if state.starts_with("exited") {
-            Ok(state)
-        } else {
-            Err(state)
-        }
+        if state.starts_with("exited") { Ok(state) } else { Err(state) }
     })
     .await;
     assert_eq!(helper_exit.trim(), "exited 0");
@@ -200,11 +125,7 @@ async fn connect_command_installs_the_agent_and_self_update_replaces_it() {
         }
     })
     .await;
-    assert_eq!(
-        containers(&d.release_name, "app"),
-        app,
-        "the deployment was not re-applied"
-    );
+    assert_eq!(containers(&d.release_name, "app"), app, "the deployment was not re-applied");
     let target = client.target(access.target_id).await.unwrap();
     assert_eq!(target.agent_version.id, b.id);
 }

@@ -67,29 +67,47 @@ spec:
 
 fn funcs(set: &mut TemplateSet) {
     let s = Type::String;
-    set.add_func("default", Function::new([Type::Interface, Type::Interface], |_, a| {
-        Ok(if a[1].is_true() { a[1].clone() } else { a[0].clone() })
-    }));
-    set.add_func("trunc", Function::new([Type::Int, s.clone()], |_, a| {
-        let n = if let Value::Int(n, _) = a[0] { n.max(0) as usize } else { 0 };
-        Ok(Value::from(a[1].as_str().unwrap_or("").chars().take(n).collect::<String>()))
-    }));
-    set.add_func("trimSuffix", Function::new([s.clone(), s.clone()], |_, a| {
-        let (suffix, v) = (a[0].as_str().unwrap_or(""), a[1].as_str().unwrap_or(""));
-        Ok(Value::from(v.strip_suffix(suffix).unwrap_or(v)))
-    }));
-    set.add_func("quote", Function::variadic([], Type::Interface, |_, a| {
-        Ok(Value::from(ferry_gotmpl::gofmt::sprintf("%q", &[Value::from(ferry_gotmpl::gofmt::sprint(a))])))
-    }));
-    set.add_func("nindent", Function::new([Type::Int, s], |_, a| {
-        let n = if let Value::Int(n, _) = a[0] { n.max(0) as usize } else { 0 };
-        let pad = " ".repeat(n);
-        let body: Vec<String> = a[1].as_str().unwrap_or("").split('\n').map(|l| format!("{pad}{l}")).collect();
-        Ok(Value::from(format!("\n{}", body.join("\n"))))
-    }));
-    set.add_func("include", Function::new([Type::String, Type::Interface], |ctx, a| {
-        Ok(Value::from(ctx.execute_template(a[0].as_str().unwrap_or(""), &a[1])?))
-    }));
+    set.add_func(
+        "default",
+        Function::new([Type::Interface, Type::Interface], |_, a| {
+            Ok(if a[1].is_true() { a[1].clone() } else { a[0].clone() })
+        }),
+    );
+    set.add_func(
+        "trunc",
+        Function::new([Type::Int, s.clone()], |_, a| {
+            let n = if let Value::Int(n, _) = a[0] { n.max(0) as usize } else { 0 };
+            Ok(Value::from(a[1].as_str().unwrap_or("").chars().take(n).collect::<String>()))
+        }),
+    );
+    set.add_func(
+        "trimSuffix",
+        Function::new([s.clone(), s.clone()], |_, a| {
+            let (suffix, v) = (a[0].as_str().unwrap_or(""), a[1].as_str().unwrap_or(""));
+            Ok(Value::from(v.strip_suffix(suffix).unwrap_or(v)))
+        }),
+    );
+    set.add_func(
+        "quote",
+        Function::variadic([], Type::Interface, |_, a| {
+            Ok(Value::from(ferry_gotmpl::gofmt::sprintf("%q", &[Value::from(ferry_gotmpl::gofmt::sprint(a))])))
+        }),
+    );
+    set.add_func(
+        "nindent",
+        Function::new([Type::Int, s], |_, a| {
+            let n = if let Value::Int(n, _) = a[0] { n.max(0) as usize } else { 0 };
+            let pad = " ".repeat(n);
+            let body: Vec<String> = a[1].as_str().unwrap_or("").split('\n').map(|l| format!("{pad}{l}")).collect();
+            Ok(Value::from(format!("\n{}", body.join("\n"))))
+        }),
+    );
+    set.add_func(
+        "include",
+        Function::new([Type::String, Type::Interface], |ctx, a| {
+            Ok(Value::from(ctx.execute_template(a[0].as_str().unwrap_or(""), &a[1])?))
+        }),
+    );
 }
 
 fn main() {

@@ -35,18 +35,32 @@ fn table() -> Table {
     add("and", Function::variadic([rv()], rv(), |_, a| Ok(and_or(a, false))), Builtin::And);
     add("or", Function::variadic([rv()], rv(), |_, a| Ok(and_or(a, true))), Builtin::Or);
     add("call", Function::variadic([rv()], rv(), call), Builtin::Call);
-    add("html", Function::variadic([], Type::Interface, |_, a| Ok(Value::from(html_escape(&eval_args(a))))).returns(Type::String), Builtin::Other);
-    add("js", Function::variadic([], Type::Interface, |_, a| Ok(Value::from(js_escape(&eval_args(a))))).returns(Type::String), Builtin::Other);
+    add(
+        "html",
+        Function::variadic([], Type::Interface, |_, a| Ok(Value::from(html_escape(&eval_args(a)))))
+            .returns(Type::String),
+        Builtin::Other,
+    );
+    add(
+        "js",
+        Function::variadic([], Type::Interface, |_, a| Ok(Value::from(js_escape(&eval_args(a))))).returns(Type::String),
+        Builtin::Other,
+    );
     add(
         "urlquery",
-        Function::variadic([], Type::Interface, |_, a| Ok(Value::from(query_escape(&eval_args(a))))).returns(Type::String),
+        Function::variadic([], Type::Interface, |_, a| Ok(Value::from(query_escape(&eval_args(a)))))
+            .returns(Type::String),
         Builtin::Other,
     );
     add("index", Function::variadic([rv()], rv(), |_, a| index(a)).returns(rv()), Builtin::Other);
     add("slice", Function::variadic([rv()], rv(), |_, a| slice(a)).returns(rv()), Builtin::Other);
     add("len", Function::new([rv()], |_, a| length(a)).returns(Type::Int), Builtin::Other);
     add("not", Function::new([rv()], |_, a| Ok(Value::Bool(!arg(a, 0).is_true()))).returns(Type::Bool), Builtin::Other);
-    add("print", Function::variadic([], Type::Interface, |_, a| Ok(Value::from(gofmt::sprint(a)))).returns(Type::String), Builtin::Other);
+    add(
+        "print",
+        Function::variadic([], Type::Interface, |_, a| Ok(Value::from(gofmt::sprint(a)))).returns(Type::String),
+        Builtin::Other,
+    );
     add(
         "printf",
         Function::variadic([Type::String], Type::Interface, |_, a| {
@@ -61,10 +75,28 @@ fn table() -> Table {
         Function::variadic([], Type::Interface, |_, a| Ok(Value::from(gofmt::sprintln(a)))).returns(Type::String),
         Builtin::Other,
     );
-    add("eq", Function::variadic([rv()], rv(), |_, a| eq(arg(a, 0), a.get(1..).unwrap_or(&[])).map(Value::Bool)).returns(Type::Bool), Builtin::Other);
-    add("ne", Function::new([rv(), rv()], |_, a| eq(arg(a, 0), a.get(1..).unwrap_or(&[])).map(|b| Value::Bool(!b))).returns(Type::Bool), Builtin::Other);
-    add("lt", Function::new([rv(), rv()], |_, a| lt(arg(a, 0), arg(a, 1)).map(Value::Bool)).returns(Type::Bool), Builtin::Other);
-    add("le", Function::new([rv(), rv()], |_, a| le(arg(a, 0), arg(a, 1)).map(Value::Bool)).returns(Type::Bool), Builtin::Other);
+    add(
+        "eq",
+        Function::variadic([rv()], rv(), |_, a| eq(arg(a, 0), a.get(1..).unwrap_or(&[])).map(Value::Bool))
+            .returns(Type::Bool),
+        Builtin::Other,
+    );
+    add(
+        "ne",
+        Function::new([rv(), rv()], |_, a| eq(arg(a, 0), a.get(1..).unwrap_or(&[])).map(|b| Value::Bool(!b)))
+            .returns(Type::Bool),
+        Builtin::Other,
+    );
+    add(
+        "lt",
+        Function::new([rv(), rv()], |_, a| lt(arg(a, 0), arg(a, 1)).map(Value::Bool)).returns(Type::Bool),
+        Builtin::Other,
+    );
+    add(
+        "le",
+        Function::new([rv(), rv()], |_, a| le(arg(a, 0), arg(a, 1)).map(Value::Bool)).returns(Type::Bool),
+        Builtin::Other,
+    );
     add(
         "gt",
         Function::new([rv(), rv()], |_, a| le(arg(a, 0), arg(a, 1)).map(|b| Value::Bool(!b))).returns(Type::Bool),
@@ -362,9 +394,8 @@ pub(crate) fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, FuncError> {
                 (Value::Uint(a, _), Value::Uint(b, _)) => a == b,
                 _ => {
                     let (n1, n2) = (arg1.is_nil(), x.is_nil());
-                    let same_kind = arg1.kind() == x.kind()
-                        || matches!(arg1, Value::Invalid)
-                        || matches!(x, Value::Invalid);
+                    let same_kind =
+                        arg1.kind() == x.kind() || matches!(arg1, Value::Invalid) || matches!(x, Value::Invalid);
                     if !same_kind {
                         return Err(format!(
                             "non-comparable types {}: {}, {}: {}",

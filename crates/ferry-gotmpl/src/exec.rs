@@ -189,11 +189,7 @@ impl<'t> State<'t, '_> {
         let val = self.eval_pipeline(dot, Some(&b.pipe))?;
         let truth = val.is_true();
         let flow = if truth {
-            if is_with {
-                self.walk_list(&Slot::plain(val), &b.list)?
-            } else {
-                self.walk_list(dot, &b.list)?
-            }
+            if is_with { self.walk_list(&Slot::plain(val), &b.list)? } else { self.walk_list(dot, &b.list)? }
         } else if let Some(else_list) = &b.else_list {
             self.walk_list(dot, else_list)?
         } else {
@@ -282,16 +278,14 @@ impl<'t> State<'t, '_> {
             Value::Invalid => false,
             Value::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => false,
             _ => {
-                return Err(self.errorf(format!(
-                    "range can't iterate over {}",
-                    gofmt::sprint(std::slice::from_ref(&val))
-                )));
+                return Err(
+                    self.errorf(format!("range can't iterate over {}", gofmt::sprint(std::slice::from_ref(&val))))
+                );
             }
         };
-        if !ran
-            && let Some(else_list) = &r.else_list {
-                self.walk_list(dot, else_list)?;
-            }
+        if !ran && let Some(else_list) = &r.else_list {
+            self.walk_list(dot, else_list)?;
+        }
         self.vars.truncate(mark0);
         Ok(Flow::Normal)
     }
@@ -541,24 +535,28 @@ impl<'t> State<'t, '_> {
         }
         let typ = receiver.static_type();
         if let Value::Nil(t) = &receiver.v
-            && (receiver.iface || t.kind() == Kind::Interface) {
-                return Err(self.errorf(format!("nil pointer evaluating {typ}.{field_name}")));
-            }
+            && (receiver.iface || t.kind() == Kind::Interface)
+        {
+            return Err(self.errorf(format!("nil pointer evaluating {typ}.{field_name}")));
+        }
         if let Some(method) = self.set.type_method(&receiver.v, field_name) {
             let v = self.eval_call(dot, &method, None, At::Arg(node), field_name, args, final_)?;
             return Ok(Slot::plain(v));
         }
         if let Value::Object(o) = &receiver.v
-            && let Some(method) = o.method(field_name) {
-                let v = self.eval_call(dot, &method, None, At::Arg(node), field_name, args, final_)?;
-                return Ok(Slot::plain(v));
-            }
+            && let Some(method) = o.method(field_name)
+        {
+            let v = self.eval_call(dot, &method, None, At::Arg(node), field_name, args, final_)?;
+            return Ok(Slot::plain(v));
+        }
         let has_args = args.len() > 1 || final_.is_some();
         match &receiver.v {
             Value::Object(o) => {
                 if let Some(field) = o.field(field_name) {
                     if has_args {
-                        return Err(self.errorf(format!("{field_name} has arguments but cannot be invoked as function")));
+                        return Err(
+                            self.errorf(format!("{field_name} has arguments but cannot be invoked as function"))
+                        );
                     }
                     return Ok(Slot::plain(field));
                 }
@@ -711,9 +709,10 @@ impl<'t> State<'t, '_> {
         }
         if !vt.assignable_to(typ) {
             if let Value::Nil(Type::Pointer(elem)) = &value
-                && elem.assignable_to(typ) {
-                    return Err(self.errorf(format!("dereference of nil pointer of type {typ}")));
-                }
+                && elem.assignable_to(typ)
+            {
+                return Err(self.errorf(format!("dereference of nil pointer of type {typ}")));
+            }
             return Err(self.errorf(format!("wrong type for value; expected {typ}; got {vt}")));
         }
         // reflect's Call converts an assignable argument to the parameter type
@@ -819,7 +818,9 @@ impl<'t> State<'t, '_> {
             Arg::String { text, .. } => Ok(Value::string(text.as_str())),
             Arg::Variable(v) => Ok(self.eval_variable_node(dot, n, v, &[], None)?.v),
             Arg::Pipe(p) => self.eval_pipeline(dot, Some(p)),
-            Arg::Chain { .. } => Err(self.errorf(format!("can't handle assignment of {n} to empty interface argument"))),
+            Arg::Chain { .. } => {
+                Err(self.errorf(format!("can't handle assignment of {n} to empty interface argument")))
+            }
         }
     }
 

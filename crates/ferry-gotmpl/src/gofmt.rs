@@ -178,12 +178,14 @@ impl Printer {
             s.push('0');
         }
         s.push_str(&hex);
-        if self.f.sharp && u <= 0x10FFFF
-            && let Some(c) = char::from_u32(u as u32).filter(|&c| strconv::is_print(c)) {
-                s.push_str(" '");
-                s.push(c);
-                s.push('\'');
-            }
+        if self.f.sharp
+            && u <= 0x10FFFF
+            && let Some(c) = char::from_u32(u as u32).filter(|&c| strconv::is_print(c))
+        {
+            s.push_str(" '");
+            s.push(c);
+            s.push('\'');
+        }
         let old_zero = self.f.zero;
         self.f.zero = false;
         self.pad_string(&s);
@@ -224,10 +226,9 @@ impl Printer {
         if self.f.sharp {
             match base {
                 2 => buf.extend_from_slice(b"b0"),
-                8
-                    if buf.last() != Some(&b'0') => {
-                        buf.push(b'0');
-                    }
+                8 if buf.last() != Some(&b'0') => {
+                    buf.push(b'0');
+                }
                 16 => {
                     buf.push(digits[16]);
                     buf.push(b'0');
@@ -279,13 +280,11 @@ impl Printer {
                 } else {
                     match std::str::from_utf8(&b[i..b.len().min(i + 4)]) {
                         Ok(s) => s.chars().next().map(char::len_utf8).unwrap_or(1),
-                        Err(e) if e.valid_up_to() > 0 => {
-                            std::str::from_utf8(&b[i..i + e.valid_up_to()])
-                                .ok()
-                                .and_then(|s| s.chars().next())
-                                .map(char::len_utf8)
-                                .unwrap_or(1)
-                        }
+                        Err(e) if e.valid_up_to() > 0 => std::str::from_utf8(&b[i..i + e.valid_up_to()])
+                            .ok()
+                            .and_then(|s| s.chars().next())
+                            .map(char::len_utf8)
+                            .unwrap_or(1),
                         Err(_) => 1,
                     }
                 };
@@ -353,10 +352,11 @@ impl Printer {
         let s = self.truncate_bytes(s).to_vec();
         if self.f.sharp
             && let Ok(text) = std::str::from_utf8(&s)
-                && strconv::can_backquote(text) {
-                    self.pad_string(&format!("`{text}`"));
-                    return;
-                }
+            && strconv::can_backquote(text)
+        {
+            self.pad_string(&format!("`{text}`"));
+            return;
+        }
         let q = strconv::quote_bytes(&s, b'"', self.f.plus);
         self.pad_string(&q);
     }
@@ -657,10 +657,11 @@ impl Printer {
             return false;
         }
         if matches!(verb, 'v' | 's' | 'x' | 'X' | 'q')
-            && let Some(s) = o.string() {
-                self.fmt_string(&s, verb);
-                return true;
-            }
+            && let Some(s) = o.string()
+        {
+            self.fmt_string(&s, verb);
+            return true;
+        }
         false
     }
 
@@ -884,11 +885,10 @@ impl Printer {
                     num = *n;
                     is_int = true;
                 }
-                Value::Uint(n, _)
-                    if *n <= i64::MAX as u64 => {
-                        num = *n as i64;
-                        is_int = true;
-                    }
+                Value::Uint(n, _) if *n <= i64::MAX as u64 => {
+                    num = *n as i64;
+                    is_int = true;
+                }
                 _ => {}
             }
             new_arg_num = arg_num + 1;

@@ -211,13 +211,15 @@ impl<'a> Lexer<'a> {
     }
 
     fn backup(&mut self) {
-        if !self.at_eof && self.pos > 0
-            && let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back()) {
-                self.pos -= c.len_utf8();
-                if c == '\n' {
-                    self.line -= 1;
-                }
+        if !self.at_eof
+            && self.pos > 0
+            && let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back())
+        {
+            self.pos -= c.len_utf8();
+            if c == '\n' {
+                self.line -= 1;
             }
+        }
     }
 
     fn this_item(&mut self, typ: ItemType) -> Item {
@@ -439,9 +441,10 @@ impl<'a> Lexer<'a> {
             Some('.') => {
                 // Special look-ahead for ".field" so we don't break backup().
                 if let Some(&b) = self.input.as_bytes().get(self.pos)
-                    && !b.is_ascii_digit() {
-                        return Some(State::Field);
-                    }
+                    && !b.is_ascii_digit()
+                {
+                    return Some(State::Field);
+                }
                 self.backup();
                 Some(State::Number)
             }
@@ -501,14 +504,15 @@ impl<'a> Lexer<'a> {
                 return self.errorf(format!("bad character {}", sharp_u_opt(r)));
             }
             if let Some(item) = keyword(&word)
-                && item > ItemType::Keyword {
-                    if (item == ItemType::Break && !self.options.break_ok)
-                        || (item == ItemType::Continue && !self.options.continue_ok)
-                    {
-                        return self.emit(ItemType::Identifier);
-                    }
-                    return self.emit(item);
+                && item > ItemType::Keyword
+            {
+                if (item == ItemType::Break && !self.options.break_ok)
+                    || (item == ItemType::Continue && !self.options.continue_ok)
+                {
+                    return self.emit(ItemType::Identifier);
                 }
+                return self.emit(item);
+            }
             if word.starts_with('.') {
                 return self.emit(ItemType::Field);
             }
@@ -657,11 +661,7 @@ fn left_trim_length(s: &str) -> usize {
 
 /// Go's `%#U` of a rune: `U+0041 'A'` (the quoted char only if printable).
 fn sharp_u(c: char) -> String {
-    if crate::strconv::is_print(c) {
-        format!("U+{:04X} '{}'", c as u32, c)
-    } else {
-        format!("U+{:04X}", c as u32)
-    }
+    if crate::strconv::is_print(c) { format!("U+{:04X} '{}'", c as u32, c) } else { format!("U+{:04X}", c as u32) }
 }
 
 fn sharp_u_opt(c: Option<char>) -> String {

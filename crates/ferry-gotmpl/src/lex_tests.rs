@@ -211,7 +211,11 @@ fn lex_tests() {
                 EOF,
             ],
         ),
-        ("declaration", "{{$v := 3}}", vec![L, (T::Variable, "$v"), SP, (T::Declare, ":="), SP, (T::Number, "3"), R, EOF]),
+        (
+            "declaration",
+            "{{$v := 3}}",
+            vec![L, (T::Variable, "$v"), SP, (T::Declare, ":="), SP, (T::Number, "3"), R, EOF],
+        ),
         (
             "2 declarations",
             "{{$v , $w := 3}}",
@@ -230,7 +234,11 @@ fn lex_tests() {
                 EOF,
             ],
         ),
-        ("field of parenthesized expression", "{{(.X).Y}}", vec![L, LPAR, (T::Field, ".X"), RPAR, (T::Field, ".Y"), R, EOF]),
+        (
+            "field of parenthesized expression",
+            "{{(.X).Y}}",
+            vec![L, LPAR, (T::Field, ".X"), RPAR, (T::Field, ".Y"), R, EOF],
+        ),
         (
             "trimming spaces before and after",
             "hello- {{- 3 -}} -world",

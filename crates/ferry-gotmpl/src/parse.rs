@@ -492,10 +492,8 @@ impl<'a> Parser<'a, '_> {
         match self.tree_set.get(&tree.name) {
             Some(existing) if !existing.is_empty() => {
                 if !tree.is_empty() {
-                    return self.errorf(format!(
-                        "template: multiple definition of template {}",
-                        strconv::quote(&tree.name)
-                    ));
+                    return self
+                        .errorf(format!("template: multiple definition of template {}", strconv::quote(&tree.name)));
                 }
                 Ok(())
             }
@@ -875,10 +873,9 @@ impl<'a> Parser<'a, '_> {
                 }
                 Arg::Variable(v)
             }
-            ItemType::Field => Arg::Field {
-                pos,
-                ident: token.val.get(1..).unwrap_or("").split('.').map(str::to_string).collect(),
-            },
+            ItemType::Field => {
+                Arg::Field { pos, ident: token.val.get(1..).unwrap_or("").split('.').map(str::to_string).collect() }
+            }
             ItemType::Bool => Arg::Bool { pos, val: token.val == "true" },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
                 match new_number(pos, &token.val, token.typ) {
@@ -891,8 +888,9 @@ impl<'a> Parser<'a, '_> {
                     return self.errorf("max expression depth exceeded");
                 }
                 self.st.stack_depth += 1;
-                let result =
-                    stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.pipeline("parenthesized pipeline", ItemType::RightParen));
+                let result = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+                    self.pipeline("parenthesized pipeline", ItemType::RightParen)
+                });
                 self.st.stack_depth -= 1;
                 Arg::Pipe(Box::new(result?))
             }
@@ -952,12 +950,13 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
     }
     // Imaginary constants can only be complex unless they are zero.
     if let Some(stripped) = text.strip_suffix('i')
-        && let Ok(f) = strconv::parse_float(stripped) {
-            n.is_complex = true;
-            n.complex = (0.0, f);
-            simplify_complex(&mut n);
-            return Ok(n);
-        }
+        && let Ok(f) = strconv::parse_float(stripped)
+    {
+        n.is_complex = true;
+        n.complex = (0.0, f);
+        simplify_complex(&mut n);
+        return Ok(n);
+    }
     // Do integer test first so we get 0x123 etc.
     let u = strconv::parse_uint(text);
     if let Ok(u) = u {
@@ -1021,11 +1020,7 @@ fn simplify_complex(n: &mut NumberNode) {
 /// Rust saturates. Only exact round trips matter here, so map the
 /// out-of-range cases to a value that cannot round-trip.
 fn go_f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) { i64::MIN } else { f as i64 }
 }
 
 fn go_f64_to_u64(f: f64) -> u64 {

@@ -10,7 +10,12 @@ fn builtins(name: &str) -> bool {
     name == "printf" || name == "contains"
 }
 
-fn parse_test(name: &str, input: &str, mode: Mode, funcs: &dyn Fn(&str) -> bool) -> Result<HashMap<String, Tree>, ParseError> {
+fn parse_test(
+    name: &str,
+    input: &str,
+    mode: Mode,
+    funcs: &dyn Fn(&str) -> bool,
+) -> Result<HashMap<String, Tree>, ParseError> {
     parse_with_depth(name, input, "", "", mode, funcs, 3)
 }
 
@@ -199,7 +204,12 @@ fn parse_tests() {
         ("template", "{{template `x`}}", OK, r#"{{template "x"}}"#),
         ("template with arg", "{{template `x` .Y}}", OK, r#"{{template "x" .Y}}"#),
         ("with", "{{with .X}}hello{{end}}", OK, r#"{{with .X}}"hello"{{end}}"#),
-        ("with with else", "{{with .X}}hello{{else}}goodbye{{end}}", OK, r#"{{with .X}}"hello"{{else}}"goodbye"{{end}}"#),
+        (
+            "with with else",
+            "{{with .X}}hello{{else}}goodbye{{end}}",
+            OK,
+            r#"{{with .X}}"hello"{{else}}"goodbye"{{end}}"#,
+        ),
         (
             "with with else with",
             "{{with .X}}hello{{else with .Y}}goodbye{{end}}",
@@ -225,7 +235,12 @@ fn parse_tests() {
         ("newline in pipeline", "{{\n\"x\"\n|\nprintf\n}}", OK, r#"{{"x" | printf}}"#),
         ("newline in comment", "{{/*\nhello\n*/}}", OK, ""),
         ("newline in comment", "{{-\n/*\nhello\n*/\n-}}", OK, ""),
-        ("spaces around continue", "{{range .SI}}{{.}}{{ continue }}{{end}}", OK, "{{range .SI}}{{.}}{{continue}}{{end}}"),
+        (
+            "spaces around continue",
+            "{{range .SI}}{{.}}{{ continue }}{{end}}",
+            OK,
+            "{{range .SI}}{{.}}{{continue}}{{end}}",
+        ),
         ("spaces around break", "{{range .SI}}{{.}}{{ break }}{{end}}", OK, "{{range .SI}}{{.}}{{break}}{{end}}"),
         ("unclosed action", "hello{{range", ERR, ""),
         ("unmatched end", "{{end}}", ERR, ""),
@@ -287,7 +302,12 @@ fn parse_tests() {
             ERR,
             "template: test:1: max expression depth exceeded",
         ),
-        ("paren nesting with other constructs", "{{ if ((( true ))) }}YES{{ end }}", OK, "{{if (((true)))}}\"YES\"{{end}}"),
+        (
+            "paren nesting with other constructs",
+            "{{ if ((( true ))) }}YES{{ end }}",
+            OK,
+            "{{if (((true)))}}\"YES\"{{end}}",
+        ),
         (
             "paren nesting with other constructs exceeds limit",
             "{{ if (((( true )))) }}YES{{ end }}",
@@ -304,7 +324,11 @@ fn parse_tests() {
             }
             (Err(e), false) => {
                 if result.starts_with("template:") {
-                    assert_eq!(e.to_string().replace(&format!("template: {name}:"), "template: test:"), *result, "{name}");
+                    assert_eq!(
+                        e.to_string().replace(&format!("template: {name}:"), "template: test:"),
+                        *result,
+                        "{name}"
+                    );
                 }
             }
             _ => panic!("{name} ({input:?}): got {parsed:?}"),

@@ -191,10 +191,8 @@ impl TemplateSet {
     /// body of only whitespace and comments never replaces an existing one.
     /// On error the set is unchanged.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let trees = parse::parse(name, text, &self.left_delim, &self.right_delim, self.mode, &|f| {
-            self.has_function(f)
-        })
-        .map_err(Error::Parse)?;
+        let trees = parse::parse(name, text, &self.left_delim, &self.right_delim, self.mode, &|f| self.has_function(f))
+            .map_err(Error::Parse)?;
         for (tree_name, tree) in trees {
             let keep_old = tree.is_empty() && self.trees.contains_key(&tree_name);
             if !keep_old {

@@ -445,9 +445,10 @@ pub fn parse_float(s: &str) -> Result<f64, NumError> {
             }
             chars.next();
             if let Some(&c) = chars.peek()
-                && (c == b'+' || c == b'-') {
-                    chars.next();
-                }
+                && (c == b'+' || c == b'-')
+            {
+                chars.next();
+            }
             let mut exp_digit = false;
             for c in chars {
                 if !c.is_ascii_digit() {

@@ -136,9 +136,7 @@ impl Type {
         match self.underlying() {
             Type::Bool => Kind::Bool,
             Type::Int | Type::Int8 | Type::Int16 | Type::Int32 | Type::Int64 => Kind::Int,
-            Type::Uint | Type::Uint8 | Type::Uint16 | Type::Uint32 | Type::Uint64 | Type::Uintptr => {
-                Kind::Uint
-            }
+            Type::Uint | Type::Uint8 | Type::Uint16 | Type::Uint32 | Type::Uint64 | Type::Uintptr => Kind::Uint,
             Type::Float32 | Type::Float64 => Kind::Float,
             Type::Complex64 | Type::Complex128 => Kind::Complex,
             Type::String => Kind::String,
@@ -158,10 +156,7 @@ impl Type {
     /// defined types and object types are; type literals (`[]T`, `map[K]V`,
     /// `*T`, `interface {}`) are not. Drives assignability.
     fn is_named(&self) -> bool {
-        !matches!(
-            self,
-            Type::Slice(_) | Type::Map(..) | Type::Pointer(_) | Type::Interface | Type::Func(_)
-        )
+        !matches!(self, Type::Slice(_) | Type::Map(..) | Type::Pointer(_) | Type::Interface | Type::Func(_))
     }
 
     /// Go's assignability of a value of type `self` to a variable of type `to`.
@@ -489,9 +484,8 @@ impl fmt::Debug for Map {
         }
         PATH.with(|p| p.borrow_mut().push(id));
         let entries = self.entries();
-        let result = write!(f, "Map({}, ", self.0.ty).and_then(|()| {
-            f.debug_map().entries(entries.iter().map(|(k, v)| (k, v))).finish()
-        });
+        let result = write!(f, "Map({}, ", self.0.ty)
+            .and_then(|()| f.debug_map().entries(entries.iter().map(|(k, v)| (k, v))).finish());
         PATH.with(|p| p.borrow_mut().pop());
         result.and_then(|()| f.write_str(")"))
     }

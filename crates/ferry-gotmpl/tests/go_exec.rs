@@ -27,12 +27,10 @@ fn int_keyed(key: Type, pairs: &[(i64, &str)]) -> Value {
 }
 
 fn u(v: &str) -> Value {
-    Value::object(
-        Struct::new("*template.U").with_field("V", Value::from(v)).with_method(
-            "TrueFalse",
-            Function::new([Type::Bool], |_, a| Ok(Value::from(if a[0].is_true() { "true" } else { "" }))),
-        ),
-    )
+    Value::object(Struct::new("*template.U").with_field("V", Value::from(v)).with_method(
+        "TrueFalse",
+        Function::new([Type::Bool], |_, a| Ok(Value::from(if a[0].is_true() { "true" } else { "" }))),
+    ))
 }
 
 fn t_val() -> Value {
@@ -77,11 +75,10 @@ fn t_val() -> Value {
         )
         .with_field(
             "AI",
-            Value::typed_list(Type::named("[3]int", Type::Slice(Arc::new(Type::Int))), vec![
-                Value::int(3),
-                Value::int(4),
-                Value::int(5),
-            ]),
+            Value::typed_list(
+                Type::named("[3]int", Type::Slice(Arc::new(Type::Int))),
+                vec![Value::int(3), Value::int(4), Value::int(5)],
+            ),
         )
         .with_field("MSI", msi(&[("one", 1), ("two", 2), ("three", 3)]))
         .with_field("MSIone", msi(&[("one", 1)]))
@@ -173,9 +170,7 @@ fn funcs() -> Vec<(&'static str, Function)> {
         ),
         (
             "dddArg",
-            Function::variadic([Type::Int], Type::String, |_, a| {
-                Ok(Value::from(format!("{} {:?}\n", a[0], &a[1..])))
-            }),
+            Function::variadic([Type::Int], Type::String, |_, a| Ok(Value::from(format!("{} {:?}\n", a[0], &a[1..])))),
         ),
         ("die", Function::new([], |_, _| Err(FuncError::new("die")))),
         ("echo", Function::new([Type::Interface], |_, a| Ok(a[0].clone()))),
@@ -185,10 +180,8 @@ fn funcs() -> Vec<(&'static str, Function)> {
                 if a.len() % 2 != 0 {
                     return Err("bad makemap".into());
                 }
-                let m: BTreeMap<String, Value> = a
-                    .chunks(2)
-                    .map(|p| (p[0].as_str().unwrap_or("").to_string(), p[1].clone()))
-                    .collect();
+                let m: BTreeMap<String, Value> =
+                    a.chunks(2).map(|p| (p[0].as_str().unwrap_or("").to_string(), p[1].clone())).collect();
                 Ok(Value::typed_map(Type::Map(Arc::new(Type::String), Arc::new(Type::String)), m))
             }),
         ),
@@ -258,7 +251,11 @@ fn exec_tests() {
             "dot struct",
             "<{{.}}>",
             "<{7 seven}>",
-            Value::object(Struct::new("struct { a int; b string }").with_field("a", Value::int(7)).with_field("b", Value::from("seven"))),
+            Value::object(
+                Struct::new("struct { a int; b string }")
+                    .with_field("a", Value::int(7))
+                    .with_field("b", Value::from("seven")),
+            ),
             true,
         ),
         ("$ int", "{{$}}", "123", Value::int(123), true),
@@ -328,7 +325,13 @@ fn exec_tests() {
         (".VariadicFunc2", "{{call .VariadicFunc `he` `llo`}}", "<he+llo>", t.clone(), true),
         (".VariadicFuncInt", "{{call .VariadicFuncInt 33 `he` `llo`}}", "33=<he+llo>", t.clone(), true),
         ("if .BinaryFunc call", "{{ if .BinaryFunc}}{{call .BinaryFunc `1` `2`}}{{end}}", "[1=2]", t.clone(), true),
-        ("if not .BinaryFunc call", "{{ if not .BinaryFunc}}{{call .BinaryFunc `1` `2`}}{{else}}No{{end}}", "No", t.clone(), true),
+        (
+            "if not .BinaryFunc call",
+            "{{ if not .BinaryFunc}}{{call .BinaryFunc `1` `2`}}{{else}}No{{end}}",
+            "No",
+            t.clone(),
+            true,
+        ),
         (".ErrFunc", "{{call .ErrFunc}}", "bla", t.clone(), true),
         ("call nil", "{{call nil}}", "", t.clone(), false),
         ("empty call", "{{call}}", "", t.clone(), false),
@@ -370,8 +373,20 @@ fn exec_tests() {
         ("if map", "{{if .MSI}}NON-EMPTY{{else}}EMPTY{{end}}", "NON-EMPTY", t.clone(), true),
         ("if map unset", "{{if .MXI.none}}NON-ZERO{{else}}ZERO{{end}}", "ZERO", t.clone(), true),
         ("if map not unset", "{{if not .MXI.none}}ZERO{{else}}NON-ZERO{{end}}", "ZERO", t.clone(), true),
-        ("if $x with $y int", "{{if $x := true}}{{with $y := .I}}{{$x}},{{$y}}{{end}}{{end}}", "true,17", t.clone(), true),
-        ("if $x with $x int", "{{if $x := true}}{{with $x := .I}}{{$x}},{{end}}{{$x}}{{end}}", "17,true", t.clone(), true),
+        (
+            "if $x with $y int",
+            "{{if $x := true}}{{with $y := .I}}{{$x}},{{$y}}{{end}}{{end}}",
+            "true,17",
+            t.clone(),
+            true,
+        ),
+        (
+            "if $x with $x int",
+            "{{if $x := true}}{{with $x := .I}}{{$x}},{{end}}{{$x}}{{end}}",
+            "17,true",
+            t.clone(),
+            true,
+        ),
         ("if else if", "{{if false}}FALSE{{else if true}}TRUE{{end}}", "TRUE", t.clone(), true),
         ("if else chain", "{{if eq 1 3}}1{{else if eq 2 3}}2{{else if eq 3 3}}3{{end}}", "3", t.clone(), true),
         ("print", r#"{{print "hello, print"}}"#, "hello, print", t.clone(), true),
@@ -387,7 +402,13 @@ fn exec_tests() {
         ("printf method", r#"{{printf "%s" .Method0}}"#, "M0", t.clone(), true),
         ("printf dot", r#"{{with .I}}{{printf "%d" .}}{{end}}"#, "17", t.clone(), true),
         ("printf var", r#"{{with $x := .I}}{{printf "%d" $x}}{{end}}"#, "17", t.clone(), true),
-        ("printf lots", r#"{{printf "%d %s %g %s" 127 "hello" 7-3i .Method0}}"#, "127 hello (7-3i) M0", t.clone(), true),
+        (
+            "printf lots",
+            r#"{{printf "%d %s %g %s" 127 "hello" 7-3i .Method0}}"#,
+            "127 hello (7-3i) M0",
+            t.clone(),
+            true,
+        ),
         (
             "html",
             r#"{{html "<script>alert(\"XSS\");</script>"}}"#,
@@ -496,7 +517,13 @@ fn exec_tests() {
         ("range empty no else", "{{range .SIEmpty}}-{{.}}-{{end}}", "", t.clone(), true),
         ("range []int else", "{{range .SI}}-{{.}}-{{else}}EMPTY{{end}}", "-3--4--5-", t.clone(), true),
         ("range empty else", "{{range .SIEmpty}}-{{.}}-{{else}}EMPTY{{end}}", "EMPTY", t.clone(), true),
-        ("range []int break else", "{{range .SI}}-{{.}}-{{break}}NOTREACHED{{else}}EMPTY{{end}}", "-3-", t.clone(), true),
+        (
+            "range []int break else",
+            "{{range .SI}}-{{.}}-{{break}}NOTREACHED{{else}}EMPTY{{end}}",
+            "-3-",
+            t.clone(),
+            true,
+        ),
         (
             "range []int continue else",
             "{{range .SI}}-{{.}}-{{continue}}NOTREACHED{{else}}EMPTY{{end}}",
@@ -516,7 +543,13 @@ fn exec_tests() {
         ("range $x $y SI", "{{range $x, $y := .SI}}<{{$x}}={{$y}}>{{end}}", "<0=3><1=4><2=5>", t.clone(), true),
         ("range $x MSIone", "{{range $x := .MSIone}}<{{$x}}>{{end}}", "<1>", t.clone(), true),
         ("range $x $y MSIone", "{{range $x, $y := .MSIone}}<{{$x}}={{$y}}>{{end}}", "<one=1>", t.clone(), true),
-        ("range uintptr(0)", "{{range $v := .}}{{print $v}}{{else}}empty{{end}}", "empty", Value::Uint(0, UintKind::Uintptr), true),
+        (
+            "range uintptr(0)",
+            "{{range $v := .}}{{print $v}}{{else}}empty{{end}}",
+            "empty",
+            Value::Uint(0, UintKind::Uintptr),
+            true,
+        ),
         ("or as if true", r#"{{or .SI "slice is empty"}}"#, "[3 4 5]", t.clone(), true),
         ("or as if false", r#"{{or .SIEmpty "slice is empty"}}"#, "slice is empty", t.clone(), true),
         ("error method, error", "{{.MyError true}}", "", t.clone(), false),
@@ -586,7 +619,13 @@ fn exec_tests() {
         ("bug18b", "{{eq . 'e'}}", "true", Value::Int('e' as i64, IntKind::Int32), true),
         ("bug18c", "{{eq . 'P'}}", "true", Value::Int('P' as i64, IntKind::Int32), true),
         ("issue56490", "{{$i := 0}}{{$x := 0}}{{range $i = .AI}}{{end}}{{$i}}", "5", t.clone(), true),
-        ("issue60801", "{{$k := 0}}{{$v := 0}}{{range $k, $v = .AI}}{{$k}}={{$v}} {{end}}", "0=3 1=4 2=5 ", t.clone(), true),
+        (
+            "issue60801",
+            "{{$k := 0}}{{$v := 0}}{{range $k, $v = .AI}}{{$k}}={{$v}} {{end}}",
+            "0=3 1=4 2=5 ",
+            t.clone(),
+            true,
+        ),
     ];
     let mut failures = Vec::new();
     for (name, input, output, data, ok) in &tests {
@@ -951,12 +990,21 @@ fn call_errors_are_positioned_like_go() {
     set.add_func("doPanic", Function::new([], |_, _| Err(FuncError::new("custom panic string"))));
     let cases: &[(&str, &str)] = &[
         ("{{doPanic}}", r#"template: t:1:2: executing "t" at <doPanic>: error calling doPanic: custom panic string"#),
-        ("{{call doPanic}}", r#"template: t:1:7: executing "t" at <doPanic>: error calling doPanic: custom panic string"#),
-        ("{{call .PanicFunc}}", r#"template: t:1:2: executing "t" at <call .PanicFunc>: error calling call: test panic"#),
+        (
+            "{{call doPanic}}",
+            r#"template: t:1:7: executing "t" at <doPanic>: error calling doPanic: custom panic string"#,
+        ),
+        (
+            "{{call .PanicFunc}}",
+            r#"template: t:1:2: executing "t" at <call .PanicFunc>: error calling call: test panic"#,
+        ),
         ("{{call}}", "wrong number of args for call: want at least 1 got 0"),
         ("{{call .True}}", "error calling call: non-function .True of type bool"),
         ("{{call .BinaryFunc 1}}", "error calling call: wrong number of args for .BinaryFunc: got 1 want 2"),
-        ("{{call .VariadicFuncInt}}", "error calling call: wrong number of args for .VariadicFuncInt: got 0 want at least 1"),
+        (
+            "{{call .VariadicFuncInt}}",
+            "error calling call: wrong number of args for .VariadicFuncInt: got 0 want at least 1",
+        ),
         (r#"{{call (len "test")}}"#, "error calling call: non-function len \"test\" of type int"),
     ];
     for (input, want) in cases {

@@ -67,17 +67,16 @@ fn stringer_i(n: i64) -> Value {
 
 #[test]
 fn fmt_tests() {
-    let iarray = Value::typed_list(Type::named("[4]interface {}", Type::slice_of_interface()), vec![
-        i(1),
-        s("hello"),
-        f(2.5),
-        Value::nil(),
-    ]);
+    let iarray = Value::typed_list(
+        Type::named("[4]interface {}", Type::slice_of_interface()),
+        vec![i(1), s("hello"), f(2.5), Value::nil()],
+    );
     let islice = Value::list(vec![i(1), s("hello"), f(2.5), Value::nil()]);
     let msi: BTreeMap<String, Value> = [("a".to_string(), i(1))].into_iter().collect();
     let msi = Value::typed_map(Type::Map(Arc::new(Type::String), Arc::new(Type::Int)), msi);
     let map_int_byte = Type::Map(Arc::new(Type::Int), Arc::new(Type::Uint8));
-    let b_struct = |n: i64, j: i64| Value::object(Struct::new("fmt_test.B").with_field("I", stringer_i(n)).with_field("j", i(j)));
+    let b_struct =
+        |n: i64, j: i64| Value::object(Struct::new("fmt_test.B").with_field("I", stringer_i(n)).with_field("j", i(j)));
     let zf = |p: &str, w: usize, sfx: &str| zero_fill(p, w, sfx);
     let tests: Vec<(&str, Value, String)> = vec![
         ("%d", i(12345), "12345".into()),
@@ -809,7 +808,8 @@ fn struct_and_slice_printer() {
     let fields = |t: &str| {
         Value::object(Struct::new(t).with_field("a", s("abc")).with_field("b", s("def")).with_field("c", i(123)))
     };
-    let cases = [("%v", "{abc def 123}"), ("%+v", "{a:abc b:def c:123}"), ("%#v", r#"fmt_test.T{a:"abc", b:"def", c:123}"#)];
+    let cases =
+        [("%v", "{abc def 123}"), ("%+v", "{a:abc b:def c:123}"), ("%#v", r#"fmt_test.T{a:"abc", b:"def", c:123}"#)];
     for (format, want) in cases {
         assert_eq!(sprintf(format, &[fields("fmt_test.T")]), want);
         assert_eq!(sprintf(format, &[fields("*fmt_test.T")]), format!("&{want}"));

@@ -25,9 +25,10 @@ fn include(counts: Arc<Mutex<HashMap<String, usize>>>) -> Function {
         }
         let result = ctx.execute_template(&name, &a[1]);
         if let Ok(mut c) = counts.lock()
-            && let Some(n) = c.get_mut(&name) {
-                *n -= 1;
-            }
+            && let Some(n) = c.get_mut(&name)
+        {
+            *n -= 1;
+        }
         Ok(Value::from(result?))
     })
     .returns(Type::String)
@@ -90,8 +91,11 @@ fn later_definitions_replace_earlier_ones_but_empty_ones_do_not() {
 #[test]
 fn tpl_defines_are_visible_to_include_inside_tpl_only() {
     let mut set = helm_set();
-    set.parse("t", r#"{{ tpl "{{define \"inner\"}}in-{{.}}{{end}}{{include \"inner\" .}}" "v" }}|{{ include "t2" . }}"#)
-        .unwrap();
+    set.parse(
+        "t",
+        r#"{{ tpl "{{define \"inner\"}}in-{{.}}{{end}}{{include \"inner\" .}}" "v" }}|{{ include "t2" . }}"#,
+    )
+    .unwrap();
     set.parse("t2", "t2").unwrap();
     assert_eq!(set.execute("t", &Value::Invalid).unwrap(), "in-v|t2");
     assert!(!set.has_template("inner"));
@@ -115,7 +119,11 @@ fn runaway_include_stops_at_helms_limit_without_overflowing() {
     let mut set = helm_set();
     set.parse("loop", r#"{{ include "loop" . }}"#).unwrap();
     let err = set.execute("loop", &Value::Invalid).unwrap_err().to_string();
-    assert!(err.ends_with("rendering template has a nested reference name: loop: unable to execute template"), "{}", &err[err.len().saturating_sub(200)..]);
+    assert!(
+        err.ends_with("rendering template has a nested reference name: loop: unable to execute template"),
+        "{}",
+        &err[err.len().saturating_sub(200)..]
+    );
     assert_eq!(err.matches("error calling include").count(), 1002);
 }
 
@@ -156,10 +164,12 @@ fn invalid_template_expr_error_matches_helm_golden() {
     let Some(dir) = conformance_dir() else { return };
     let chart = "chart-with-template-with-invalid-template-expr";
     let name = format!("{chart}/templates/alpine-pod.yaml");
-    let text = std::fs::read_to_string(dir.join("helm/testcharts").join(chart).join("templates/alpine-pod.yaml")).unwrap();
-    let golden = std::fs::read_to_string(dir.join("helm/output/template-with-invalid-template-expr-debug-show-only.txt"))
-        .unwrap()
-        .replace("\r\n", "\n");
+    let text =
+        std::fs::read_to_string(dir.join("helm/testcharts").join(chart).join("templates/alpine-pod.yaml")).unwrap();
+    let golden =
+        std::fs::read_to_string(dir.join("helm/output/template-with-invalid-template-expr-debug-show-only.txt"))
+            .unwrap()
+            .replace("\r\n", "\n");
     let mut set = helm_set();
     set.parse(&name, &text).unwrap();
     let data = values(&[
@@ -187,7 +197,8 @@ fn invalid_template_expr_error_matches_helm_golden() {
 /// map keys, while `range`, `index` and key access still see the map.
 #[test]
 fn methods_on_named_map_and_slice_types() {
-    let files_ty = Type::named("engine.files", Type::Map(Arc::new(Type::String), Arc::new(Type::Slice(Arc::new(Type::Uint8)))));
+    let files_ty =
+        Type::named("engine.files", Type::Map(Arc::new(Type::String), Arc::new(Type::Slice(Arc::new(Type::Uint8)))));
     let vs_ty = Type::named("common.VersionSet", Type::Slice(Arc::new(Type::String)));
     let mut set = helm_set();
     set.add_type_methods("engine.files", |recv, name| {

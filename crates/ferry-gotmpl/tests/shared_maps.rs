@@ -61,7 +61,10 @@ fn entries(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
 
 #[test]
 fn a_change_is_seen_through_another_variable() {
-    let out = run(r#"{{ $a := dict "one" 1 }}{{ $b := $a }}{{ $_ := set $b "two" 2 }}{{ $_ := unset $b "one" }}{{ $a }} {{ len $a }}"#, &Value::Invalid);
+    let out = run(
+        r#"{{ $a := dict "one" 1 }}{{ $b := $a }}{{ $_ := set $b "two" 2 }}{{ $_ := unset $b "one" }}{{ $a }} {{ len $a }}"#,
+        &Value::Invalid,
+    );
     assert_eq!(out, "map[two:2] 1");
 }
 
@@ -140,7 +143,10 @@ fn range_iterates_over_a_snapshot() {
 
 #[test]
 fn a_map_containing_itself_prints_and_terminates() {
-    let out = run(r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ $d }}|{{ printf "%#v" $d }}|{{ $d.self.self.a }}"#, &Value::Invalid);
+    let out = run(
+        r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ $d }}|{{ printf "%#v" $d }}|{{ $d.self.self.a }}"#,
+        &Value::Invalid,
+    );
     assert_eq!(
         out,
         "map[a:1 self:%!v(CYCLE=map[string]interface {})]|map[string]interface {}{\"a\":1, \"self\":%!v(CYCLE=map[string]interface {})}|1"
@@ -169,7 +175,10 @@ fn clones_share_and_copies_do_not() {
 fn deep_copy_is_independent_at_every_level() {
     let inner = Value::map(entries(&[("x", Value::int(1))]));
     let list = Value::list(vec![inner.clone()]);
-    let typed = Value::typed_map(Type::named("chartutil.Values", map_type()), entries(&[("inner", inner.clone()), ("list", list)]));
+    let typed = Value::typed_map(
+        Type::named("chartutil.Values", map_type()),
+        entries(&[("inner", inner.clone()), ("list", list)]),
+    );
     let copy = typed.deep_copy().unwrap();
     assert_eq!(copy.type_name(), "chartutil.Values");
     assert_eq!(copy.to_string(), typed.to_string());

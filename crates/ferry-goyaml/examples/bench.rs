@@ -3,7 +3,7 @@
 //! (defaults to the otel chart's values.yaml from the conformance corpus).
 use std::time::Instant;
 
-use ferry_goyaml::{self as gy, sigs, JsonOptions};
+use ferry_goyaml::{self as gy, JsonOptions, sigs};
 
 fn time(label: &str, bytes: usize, iters: u32, mut f: impl FnMut()) {
     let start = Instant::now();

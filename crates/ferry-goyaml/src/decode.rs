@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
 use crate::parser::{Event, EventType, Parser};
-use crate::resolve::{self, Resolved, BINARY_TAG, MERGE_TAG};
+use crate::resolve::{self, BINARY_TAG, MERGE_TAG, Resolved};
 use crate::scanner::Mark;
-use crate::value::{map_contains, map_set, Value};
+use crate::value::{Value, map_contains, map_set};
 
 /// Deepest nesting of collections accepted when composing or decoding.
 /// go-yaml allows 10000 levels on Go's growable stacks; Rust threads have
@@ -126,8 +126,7 @@ impl<'a> Composer<'a> {
     }
 
     fn child(&mut self) -> Result<usize, Error> {
-        self.parse()?
-            .ok_or_else(|| fail("attempted to go past the end of stream; corrupted value?"))
+        self.parse()?.ok_or_else(|| fail("attempted to go past the end of stream; corrupted value?"))
     }
 
     fn document(&mut self) -> Result<usize, Error> {
@@ -173,10 +172,7 @@ impl<'a> Composer<'a> {
     fn enter(&mut self, mark: Mark) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(fail(format!(
-                "line {}: exceeded max depth of {MAX_DEPTH}",
-                mark.line + 1
-            )));
+            return Err(fail(format!("line {}: exceeded max depth of {MAX_DEPTH}", mark.line + 1)));
         }
         Ok(())
     }
@@ -354,8 +350,8 @@ impl<'n> Decoder<'n> {
         }
         let (tag, resolved) = resolve::resolve(&n.tag, &n.value).map_err(fail)?;
         if tag == BINARY_TAG {
-            let data = resolve::decode_base64(&n.value)
-                .ok_or_else(|| fail("!!binary value contains invalid base64 data"))?;
+            let data =
+                resolve::decode_base64(&n.value).ok_or_else(|| fail("!!binary value contains invalid base64 data"))?;
             return Ok(Value::Str(lossy(data)));
         }
         Ok(match resolved {

@@ -574,11 +574,10 @@ impl<'a> Emitter<'a> {
                             block_indicators = true;
                         }
                     }
-                    b'-'
-                        if followed_by_whitespace => {
-                            flow_indicators = true;
-                            block_indicators = true;
-                        }
+                    b'-' if followed_by_whitespace => {
+                        flow_indicators = true;
+                        block_indicators = true;
+                    }
                     _ => {}
                 }
             } else {
@@ -590,11 +589,10 @@ impl<'a> Emitter<'a> {
                             block_indicators = true;
                         }
                     }
-                    b'#'
-                        if preceded_by_whitespace => {
-                            flow_indicators = true;
-                            block_indicators = true;
-                        }
+                    b'#' if preceded_by_whitespace => {
+                        flow_indicators = true;
+                        block_indicators = true;
+                    }
                     _ => {}
                 }
             }

@@ -45,11 +45,7 @@ fn num_less(a: &Value, b: &Value) -> bool {
 
 /// Go's `unicode.IsLetter` (exact for ASCII; Unicode letters otherwise).
 fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else {
-        c.is_alphabetic() && !c.is_numeric()
-    }
+    if c.is_ascii() { c.is_ascii_alphabetic() } else { c.is_alphabetic() && !c.is_numeric() }
 }
 
 /// Go's `unicode.IsDigit`, for ASCII (non-ASCII decimal digits, which Go

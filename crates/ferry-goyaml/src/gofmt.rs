@@ -7,11 +7,7 @@
 fn shortest_digits(f: f64, bits: u32) -> (Vec<u8>, i32) {
     // Rust's `{:e}` yields the shortest digits that round-trip, picking the
     // closest candidate, which is what Go's Ryū-based shortest mode does.
-    let s = if bits == 32 {
-        format!("{:e}", (f as f32).abs())
-    } else {
-        format!("{:e}", f.abs())
-    };
+    let s = if bits == 32 { format!("{:e}", (f as f32).abs()) } else { format!("{:e}", f.abs()) };
     let (mant, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
     let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
     let exp: i32 = exp.parse().unwrap_or(0);

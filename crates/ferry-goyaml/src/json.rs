@@ -5,7 +5,7 @@
 use crate::decode::MAX_DEPTH;
 use crate::error::Error;
 use crate::gofmt;
-use crate::value::{map_set, Value};
+use crate::value::{Value, map_set};
 
 /// How [`encode_json`] lays out its output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,11 +125,7 @@ fn encode_into(v: &Value, opts: JsonOptions, depth: usize, out: &mut String) -> 
             for (k, val) in entries {
                 match k {
                     Value::Str(s) => keyed.push((s.as_str(), val)),
-                    _ => {
-                        return Err(Error::Json(
-                            "json: unsupported type: map[interface {}]interface {}".to_string(),
-                        ))
-                    }
+                    _ => return Err(Error::Json("json: unsupported type: map[interface {}]interface {}".to_string())),
                 }
             }
             keyed.sort_by(|a, b| a.0.cmp(b.0));
@@ -316,9 +312,7 @@ impl JsonParser<'_> {
         let mut v = 0u32;
         for _ in 0..4 {
             let c = self.peek_or_space();
-            let d = (c as char)
-                .to_digit(16)
-                .ok_or_else(|| self.syntax(c, "in \\u hexadecimal character escape"))?;
+            let d = (c as char).to_digit(16).ok_or_else(|| self.syntax(c, "in \\u hexadecimal character escape"))?;
             v = v * 16 + d;
             self.pos += 1;
         }
@@ -333,8 +327,9 @@ impl JsonParser<'_> {
             match c {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(String::from_utf8(out)
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));
+                    return Ok(
+                        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                    );
                 }
                 b'\\' => {
                     self.pos += 1;

@@ -51,7 +51,7 @@ mod value;
 
 pub use decode::{MAX_DEPTH, MAX_INPUT_BYTES};
 pub use error::Error;
-pub use json::{decode_json, decode_json_array, decode_json_object, encode_json, JsonOptions};
+pub use json::{JsonOptions, decode_json, decode_json_array, decode_json_object, encode_json};
 pub use value::Value;
 
 /// Go's `strconv.Quote` (as `%q` and `%#v` print strings).

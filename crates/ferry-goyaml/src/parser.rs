@@ -142,12 +142,8 @@ impl<'a> Parser<'a> {
     }
 
     fn set_parser_error_context(&mut self, context_mark: Mark, problem: &str, problem_mark: Mark) -> Option<Event> {
-        self.scanner.error = Some(Problem {
-            kind: ErrorKind::Parser,
-            problem: problem.to_string(),
-            problem_mark,
-            context_mark,
-        });
+        self.scanner.error =
+            Some(Problem { kind: ErrorKind::Parser, problem: problem.to_string(), problem_mark, context_mark });
         None
     }
 
@@ -194,11 +190,7 @@ impl<'a> Parser<'a> {
     /// Moves the text (value, suffix, prefix) out of the head token.
     fn take_text(&mut self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         match self.scanner.tokens.front_mut() {
-            Some(t) => (
-                std::mem::take(&mut t.value),
-                std::mem::take(&mut t.suffix),
-                std::mem::take(&mut t.prefix),
-            ),
+            Some(t) => (std::mem::take(&mut t.value), std::mem::take(&mut t.suffix), std::mem::take(&mut t.prefix)),
             None => Default::default(),
         }
     }
@@ -475,10 +467,7 @@ impl<'a> Parser<'a> {
             let mark = token.end_mark;
             self.skip_token();
             let token = self.peek()?;
-            if !matches!(
-                token.typ,
-                TokenType::BlockEntry | TokenType::Key | TokenType::Value | TokenType::BlockEnd
-            ) {
+            if !matches!(token.typ, TokenType::BlockEntry | TokenType::Key | TokenType::Value | TokenType::BlockEnd) {
                 self.states.push(State::IndentlessSequenceEntry);
                 return self.parse_node(true, false);
             }
@@ -574,10 +563,7 @@ impl<'a> Parser<'a> {
 
     fn parse_flow_sequence_entry_mapping_key(&mut self) -> Option<Event> {
         let token = self.peek()?;
-        if !matches!(
-            token.typ,
-            TokenType::Value | TokenType::FlowEntry | TokenType::FlowSequenceEnd
-        ) {
+        if !matches!(token.typ, TokenType::Value | TokenType::FlowEntry | TokenType::FlowSequenceEnd) {
             self.states.push(State::FlowSequenceEntryMappingValue);
             return self.parse_node(false, false);
         }
@@ -632,10 +618,7 @@ impl<'a> Parser<'a> {
             if token.typ == TokenType::Key {
                 self.skip_token();
                 let token = self.peek()?;
-                if !matches!(
-                    token.typ,
-                    TokenType::Value | TokenType::FlowEntry | TokenType::FlowMappingEnd
-                ) {
+                if !matches!(token.typ, TokenType::Value | TokenType::FlowEntry | TokenType::FlowMappingEnd) {
                     self.states.push(State::FlowMappingValue);
                     return self.parse_node(false, false);
                 }
@@ -702,10 +685,7 @@ impl<'a> Parser<'a> {
             }
         }
         for (handle, prefix) in [(&b"!"[..], &b"!"[..]), (&b"!!"[..], &b"tag:yaml.org,2002:"[..])] {
-            let value = TagDirective {
-                handle: handle.to_vec(),
-                prefix: prefix.to_vec(),
-            };
+            let value = TagDirective { handle: handle.to_vec(), prefix: prefix.to_vec() };
             if !self.append_tag_directive(value, true, token.start_mark) {
                 return false;
             }

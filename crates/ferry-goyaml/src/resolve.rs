@@ -78,16 +78,13 @@ pub(crate) fn resolve<'t>(tag: &'t str, input: &str) -> Result<(&'t str, Resolve
     if tag.is_empty() || tag == rtag || tag == STR_TAG || tag == BINARY_TAG {
         return Ok((rtag, out));
     }
-    if tag == FLOAT_TAG && rtag == INT_TAG
-        && let Resolved::Int(v) = out {
-            return Ok((FLOAT_TAG, Resolved::Float(v as f64)));
-        }
-    Err(format!(
-        "cannot decode {} `{}` as a {}",
-        short_tag(rtag),
-        input,
-        short_tag(tag)
-    ))
+    if tag == FLOAT_TAG
+        && rtag == INT_TAG
+        && let Resolved::Int(v) = out
+    {
+        return Ok((FLOAT_TAG, Resolved::Float(v as f64)));
+    }
+    Err(format!("cannot decode {} `{}` as a {}", short_tag(rtag), input, short_tag(tag)))
 }
 
 fn resolve_plain(tag: &str, input: &str) -> (&'static str, Resolved) {
@@ -117,9 +114,10 @@ fn resolve_plain(tag: &str, input: &str) -> (&'static str, Resolved) {
                     return (INT_TAG, Resolved::Uint(u));
                 }
                 if is_yaml_style_float(&plain)
-                    && let Some(f) = parse_float(&plain) {
-                        return (FLOAT_TAG, Resolved::Float(f));
-                    }
+                    && let Some(f) = parse_float(&plain)
+                {
+                    return (FLOAT_TAG, Resolved::Float(f));
+                }
                 if let Some(rest) = plain.strip_prefix("0b") {
                     if let Some(i) = parse_int_base(rest, 2) {
                         return (INT_TAG, Resolved::Int(i));
@@ -128,9 +126,10 @@ fn resolve_plain(tag: &str, input: &str) -> (&'static str, Resolved) {
                         return (INT_TAG, Resolved::Uint(u));
                     }
                 } else if let Some(rest) = plain.strip_prefix("-0b")
-                    && let Some(i) = parse_int_base(&format!("-{rest}"), 2) {
-                        return (INT_TAG, Resolved::Int(i));
-                    }
+                    && let Some(i) = parse_int_base(&format!("-{rest}"), 2)
+                {
+                    return (INT_TAG, Resolved::Int(i));
+                }
             }
             _ => {}
         }
@@ -303,10 +302,7 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
         s
     };
     // Rust accepts exactly Go's decimal syntax except words handled above.
-    if !text
-        .bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
+    if !text.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
         return None;
     }
     let f: f64 = text.parse().ok()?;
@@ -380,9 +376,10 @@ fn skip_literal<'v>(mut v: &'v [u8], mut lit: &[u8]) -> Option<&'v [u8]> {
     while let Some(&c) = lit.first() {
         if c == b' ' {
             if let Some(&f) = v.first()
-                && f != b' ' {
-                    return None;
-                }
+                && f != b' '
+            {
+                return None;
+            }
             while lit.first() == Some(&b' ') {
                 lit = &lit[1..];
             }
@@ -482,14 +479,9 @@ pub(crate) fn parse_timestamp(s: &str) -> bool {
     if i != 4 || i == b.len() || b[i] != b'-' {
         return false;
     }
-    [
-        Layout::DateTimeZ(b'T'),
-        Layout::DateTimeZ(b't'),
-        Layout::DateTimeSpace,
-        Layout::Date,
-    ]
-    .into_iter()
-    .any(|l| parse_layout(b, l).is_some())
+    [Layout::DateTimeZ(b'T'), Layout::DateTimeZ(b't'), Layout::DateTimeSpace, Layout::Date]
+        .into_iter()
+        .any(|l| parse_layout(b, l).is_some())
 }
 
 // ---------------------------------------------------------------- base64

@@ -85,16 +85,8 @@ impl Problem {
         } else if self.context_mark.line != 0 {
             line = self.context_mark.line;
         }
-        let msg = if self.problem.is_empty() {
-            "unknown problem parsing YAML content"
-        } else {
-            self.problem.as_str()
-        };
-        if line != 0 {
-            format!("line {line}: {msg}")
-        } else {
-            msg.to_string()
-        }
+        let msg = if self.problem.is_empty() { "unknown problem parsing YAML content" } else { self.problem.as_str() };
+        if line != 0 { format!("line {line}: {msg}") } else { msg.to_string() }
     }
 }
 
@@ -1254,9 +1246,7 @@ impl<'a> Scanner<'a> {
         }
         let end_mark = self.mark;
         let c = self.at(0);
-        if s.is_empty()
-            || !(self.is_blankz(0) || matches!(c, b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`'))
-        {
+        if s.is_empty() || !(self.is_blankz(0) || matches!(c, b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`')) {
             self.set_scanner_error(start_mark, "did not find expected alphabetic or numeric character");
             return None;
         }
@@ -1559,7 +1549,8 @@ impl<'a> Scanner<'a> {
                 max_indent = self.mark.column as isize;
             }
             if (*indent == 0 || (self.mark.column as isize) < *indent) && self.is_tab(0) {
-                return self.set_scanner_error(start_mark, "found a tab character where an indentation space is expected");
+                return self
+                    .set_scanner_error(start_mark, "found a tab character where an indentation space is expected");
             }
             if !self.is_break(0) {
                 break;

@@ -8,18 +8,13 @@ use crate::error::Error;
 use crate::gofmt;
 use crate::json::{self, JsonOptions};
 use crate::resolve::{self, Resolved};
-use crate::value::{map_set, Value};
+use crate::value::{Value, map_set};
 
 const CONVERT: &str = "error converting YAML to JSON: ";
 
 /// `fmt.Errorf("Unsupported map key of type: %s, key: %+#v, value: %+#v", reflect.TypeOf(k), k, v)`.
 fn unsupported_key(k: &Value, v: &Value) -> String {
-    format!(
-        "Unsupported map key of type: {}, key: {}, value: {}",
-        go_type_name(k),
-        k.go_syntax(),
-        v.go_syntax()
-    )
+    format!("Unsupported map key of type: {}, key: {}, value: {}", go_type_name(k), k.go_syntax(), v.go_syntax())
 }
 
 fn go_type_name(v: &Value) -> &'static str {
@@ -58,12 +53,9 @@ fn to_jsonable(v: Value, depth: usize) -> Result<Value, Error> {
             }
             Value::Map(out)
         }
-        Value::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|i| to_jsonable(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Seq(items) => {
+            Value::Seq(items.into_iter().map(|i| to_jsonable(i, depth + 1)).collect::<Result<_, _>>()?)
+        }
         Value::Int(i) => Value::Float(i as f64),
         Value::Uint(u) => Value::Float(u as f64),
         other => other,
@@ -74,10 +66,9 @@ fn to_jsonable(v: Value, depth: usize) -> Result<Value, Error> {
 /// key conversion, walking maps in key order.
 fn check_json_floats(v: &Value) -> Result<(), Error> {
     match v {
-        Value::Float(f) if !f.is_finite() => Err(Error::Sigs(format!(
-            "{CONVERT}json: unsupported value: {}",
-            gofmt::format_float(*f, b'g', 64)
-        ))),
+        Value::Float(f) if !f.is_finite() => {
+            Err(Error::Sigs(format!("{CONVERT}json: unsupported value: {}", gofmt::format_float(*f, b'g', 64))))
+        }
         Value::Seq(items) => items.iter().try_for_each(check_json_floats),
         Value::Map(entries) => {
             let mut sorted: Vec<&(Value, Value)> = entries.iter().collect();
@@ -172,12 +163,9 @@ fn to_jsonable_keep_ints(v: Value, depth: usize) -> Result<Value, Error> {
             }
             Value::Map(out)
         }
-        Value::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|i| to_jsonable_keep_ints(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Seq(items) => {
+            Value::Seq(items.into_iter().map(|i| to_jsonable_keep_ints(i, depth + 1)).collect::<Result<_, _>>()?)
+        }
         other => other,
     })
 }
@@ -250,8 +238,7 @@ fn json_round_trip(v: &Value, depth: usize) -> Result<Option<Value>, Error> {
             for (k, val) in entries {
                 let Value::Str(ks) = k else {
                     return Err(Error::Sigs(
-                        "error marshaling into JSON: json: unsupported type: map[interface {}]interface {}"
-                            .to_string(),
+                        "error marshaling into JSON: json: unsupported type: map[interface {}]interface {}".to_string(),
                     ));
                 };
                 if ks.len() > SIMPLE_KEY_LIMIT / 6 && json_len(ks) > SIMPLE_KEY_LIMIT {

@@ -58,10 +58,7 @@ impl Value {
     /// Looks up a string key in a `Map`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(_, v)| v),
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -161,15 +158,18 @@ mod tests {
     #[test]
     fn go_syntax_matches_fmt() {
         let v = Value::Map(vec![
-            (Value::Str("b".into()), Value::Seq(vec![
-                Value::Float(1.0),
-                Value::Float(2.5),
-                Value::Null,
-                Value::Str("x\n".into()),
-                Value::Uint(5),
-                Value::Bool(true),
-                Value::Map(vec![]),
-            ])),
+            (
+                Value::Str("b".into()),
+                Value::Seq(vec![
+                    Value::Float(1.0),
+                    Value::Float(2.5),
+                    Value::Null,
+                    Value::Str("x\n".into()),
+                    Value::Uint(5),
+                    Value::Bool(true),
+                    Value::Map(vec![]),
+                ]),
+            ),
             (Value::Str("a".into()), Value::Int(1)),
         ]);
         assert_eq!(

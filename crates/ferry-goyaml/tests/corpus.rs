@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use ferry_goyaml::{self as gy, sigs, Value};
+use ferry_goyaml::{self as gy, Value, sigs};
 use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
@@ -14,11 +14,7 @@ fn corpus_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "conformance corpus missing at {}",
-        dir.display()
-    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "conformance corpus missing at {}", dir.display());
     eprintln!("conformance corpus not found at {}; skipping", dir.display());
     None
 }
@@ -102,8 +98,11 @@ fn corpus_yaml_matches_go() {
         let got_out = output.filter(|o| !o.is_empty()).map(|o| sha(&o));
         total += 1;
         if error != want_err || got_dump != want_dump || got_out != want_out {
-            failures.push(format!("{path} [{mode}]: error {error:?} (want {want_err:?}), dump match {}, output match {}",
-                got_dump == want_dump, got_out == want_out));
+            failures.push(format!(
+                "{path} [{mode}]: error {error:?} (want {want_err:?}), dump match {}, output match {}",
+                got_dump == want_dump,
+                got_out == want_out
+            ));
         }
     }
     println!("{} passed, {} failed", total - failures.len(), failures.len());

@@ -3,7 +3,7 @@
 //! `tests/data/golden.jsonl`: go-yaml's own decode_test.go/encode_test.go
 //! table inputs plus hand-written corner cases.
 
-use ferry_goyaml::{self as gy, sigs, JsonOptions, Value};
+use ferry_goyaml::{self as gy, JsonOptions, Value, sigs};
 use serde_json::Value as J;
 
 /// Cases outside what the crate can represent: `!!binary` data that is not
@@ -67,10 +67,9 @@ fn run(mode: &str, input: &[u8]) -> Option<Got> {
             }
         }
         "all" => match gy::decode_all(input) {
-            Ok(docs) => Got {
-                dump: Some(docs.iter().map(dump).collect::<Vec<_>>().join("\n---\n")),
-                ..Default::default()
-            },
+            Ok(docs) => {
+                Got { dump: Some(docs.iter().map(dump).collect::<Vec<_>>().join("\n---\n")), ..Default::default() }
+            }
             Err(e) => err(e),
         },
         "sigs" => match sigs::unmarshal(input) {
@@ -112,7 +111,8 @@ fn field(j: &J, k: &str) -> Option<String> {
 #[test]
 fn matches_go_on_recorded_cases() {
     // GOYAML_GOLDEN points at another oracle output (e.g. a fuzzing run).
-    let extra = std::env::var("GOYAML_GOLDEN").ok().map(|p| std::fs::read_to_string(p).expect("GOYAML_GOLDEN readable"));
+    let extra =
+        std::env::var("GOYAML_GOLDEN").ok().map(|p| std::fs::read_to_string(p).expect("GOYAML_GOLDEN readable"));
     let builtin = concat!(include_str!("data/golden.jsonl"), include_str!("data/fuzz_golden.jsonl"));
     let data = extra.as_deref().unwrap_or(builtin);
     let mut total = 0;

@@ -1,13 +1,57 @@
 //! Never panic, never hang: random and adversarial inputs through every
 //! entry point, bounded nesting on small thread stacks, the alias guard.
 
-use ferry_goyaml::{self as gy, sigs, JsonOptions, Value};
+use ferry_goyaml::{self as gy, JsonOptions, Value, sigs};
 use proptest::prelude::*;
 
 const PIECES: &[&str] = &[
-    "a", "b", "- ", ": ", ":", "\n", "\n  ", " ", "\"", "'", "[", "]", "{", "}", ",", "#", "&a ", "*a", "!!str ",
-    "!!binary ", "!x ", "|", ">-", "---", "...", "\t", "yes", "1", "0x", "1.5", "~", "<<: ", "%YAML 1.1", "%TAG ",
-    "\\", "é", "\u{2028}", "\u{85}", "\u{feff}", "\r\n", "? ", "!<", "%", "@", "`", "\\x4", "\\u00",
+    "a",
+    "b",
+    "- ",
+    ": ",
+    ":",
+    "\n",
+    "\n  ",
+    " ",
+    "\"",
+    "'",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "#",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!!binary ",
+    "!x ",
+    "|",
+    ">-",
+    "---",
+    "...",
+    "\t",
+    "yes",
+    "1",
+    "0x",
+    "1.5",
+    "~",
+    "<<: ",
+    "%YAML 1.1",
+    "%TAG ",
+    "\\",
+    "é",
+    "\u{2028}",
+    "\u{85}",
+    "\u{feff}",
+    "\r\n",
+    "? ",
+    "!<",
+    "%",
+    "@",
+    "`",
+    "\\x4",
+    "\\u00",
 ];
 
 fn yamlish() -> impl Strategy<Value = String> {
@@ -111,12 +155,7 @@ fn sigs_literal(v: &Value) -> Result<String, gy::Error> {
 /// Runs `f` on a thread with a 2 MiB stack, like a default test thread or a
 /// tokio worker, so deep recursion would overflow rather than pass by luck.
 fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(f)
-        .expect("thread spawns")
-        .join()
-        .expect("no stack overflow")
+    std::thread::Builder::new().stack_size(2 << 20).spawn(f).expect("thread spawns").join().expect("no stack overflow")
 }
 
 #[test]

@@ -146,13 +146,20 @@ async fn main() -> anyhow::Result<()> {
     let logs_steady = t * (logs_days * log_rate * 60.0 * 24.0).min(r.logs_per_deployment as f64) * per_log;
     let status_year = status_bytes as f64 / sample_targets as f64 * t * 90.0;
     let gib = |b: f64| b / (1u64 << 30) as f64;
-    println!("measured on SQLite: {per_metric:.0} B per metrics sample, {per_log:.0} B per log line, {:.1} KiB of statuses per target-day",
-        status_bytes as f64 / sample_targets as f64 / 1024.0);
+    println!(
+        "measured on SQLite: {per_metric:.0} B per metrics sample, {per_log:.0} B per log line, {:.1} KiB of statuses per target-day",
+        status_bytes as f64 / sample_targets as f64 / 1024.0
+    );
     println!(
         "steady state for {targets} targets after a year (raw metrics {raw_days:.0} d + hourly {hourly_days:.0} d, logs {logs_days:.0} d at {log_rate} lines/min, statuses 90 d):"
     );
-    println!("  metrics {:.2} GiB, logs {:.2} GiB, statuses {:.3} GiB, total {:.2} GiB",
-        gib(metrics_steady), gib(logs_steady), gib(status_year), gib(metrics_steady + logs_steady + status_year));
+    println!(
+        "  metrics {:.2} GiB, logs {:.2} GiB, statuses {:.3} GiB, total {:.2} GiB",
+        gib(metrics_steady),
+        gib(logs_steady),
+        gib(status_year),
+        gib(metrics_steady + logs_steady + status_year)
+    );
     let pruned = store.prune(now + Duration::days(8), &r).await?;
     println!("retention check: a pass 8 days later rolled {} raw samples into hourly averages", pruned.metrics);
     Ok(())

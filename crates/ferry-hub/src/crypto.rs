@@ -27,7 +27,9 @@ pub enum CryptoError {
     #[error("the hub secret key must be 64 hex characters (32 bytes), got {0} characters")]
     BadMasterKey(usize),
     /// A sealed value could not be opened: wrong key or tampered data.
-    #[error("cannot decrypt a stored secret: the hub secret key differs from the one it was sealed with, or the data was altered")]
+    #[error(
+        "cannot decrypt a stored secret: the hub secret key differs from the one it was sealed with, or the data was altered"
+    )]
     Unseal,
     /// The OS random generator failed.
     #[error("the system random number generator failed")]
@@ -145,10 +147,8 @@ impl Sealer {
         let (nonce, cipher) = rest.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Unseal)?;
         let mut buf = cipher.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| CryptoError::Unseal)?;
+        let plain =
+            self.key.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| CryptoError::Unseal)?;
         Ok(plain.to_vec())
     }
 }
@@ -191,13 +191,8 @@ impl SecretHasher {
     }
 
     fn argon2(&self) -> Result<Argon2<'static>, CryptoError> {
-        let params = Params::new(
-            self.cost.memory_kib,
-            self.cost.iterations,
-            self.cost.parallelism,
-            Some(32),
-        )
-        .map_err(|e| CryptoError::Hash(e.to_string()))?;
+        let params = Params::new(self.cost.memory_kib, self.cost.iterations, self.cost.parallelism, Some(32))
+            .map_err(|e| CryptoError::Hash(e.to_string()))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -263,11 +258,7 @@ impl TokenIssuer {
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 5;
-        TokenIssuer {
-            encoding: EncodingKey::from_secret(&key),
-            decoding: DecodingKey::from_secret(&key),
-            validation,
-        }
+        TokenIssuer { encoding: EncodingKey::from_secret(&key), decoding: DecodingKey::from_secret(&key), validation }
     }
 
     /// Signs a token for `target` valid for `lifetime` from `now`.
@@ -297,9 +288,7 @@ impl TokenIssuer {
 
     /// Checks signature, algorithm, audience and time claims.
     pub fn verify(&self, token: &str) -> Option<AgentClaims> {
-        jsonwebtoken::decode::<AgentClaims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<AgentClaims>(token, &self.decoding, &self.validation).ok().map(|data| data.claims)
     }
 }
 

@@ -190,14 +190,10 @@ mod tests {
 
     #[test]
     fn values_merge_deeply_and_deployment_wins() {
-        let mut base: Map<String, Value> =
-            serde_json::from_str(r#"{"a":{"b":1,"c":2},"l":[1,2],"s":"x"}"#).unwrap();
+        let mut base: Map<String, Value> = serde_json::from_str(r#"{"a":{"b":1,"c":2},"l":[1,2],"s":"x"}"#).unwrap();
         let over: Map<String, Value> = serde_json::from_str(r#"{"a":{"c":3,"d":4},"l":[9],"s":{"k":1}}"#).unwrap();
         merge_values(&mut base, over);
-        assert_eq!(
-            Value::Object(base),
-            serde_json::json!({"a":{"b":1,"c":3,"d":4},"l":[9],"s":{"k":1}})
-        );
+        assert_eq!(Value::Object(base), serde_json::json!({"a":{"b":1,"c":3,"d":4},"l":[9],"s":{"k":1}}));
     }
 
     #[test]

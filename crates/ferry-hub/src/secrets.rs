@@ -46,7 +46,11 @@ pub fn seal_registry_auth(sealer: &Sealer, org: Uuid, auth: &RegistryAuth) -> Re
 }
 
 /// Opens a revision's registry credentials, if it has any.
-pub fn unseal_registry_auth(sealer: &Sealer, org: Uuid, spec: &RevisionSpec) -> Result<Option<RegistryAuth>, CryptoError> {
+pub fn unseal_registry_auth(
+    sealer: &Sealer,
+    org: Uuid,
+    spec: &RevisionSpec,
+) -> Result<Option<RegistryAuth>, CryptoError> {
     spec.registry_auth_sealed
         .as_deref()
         .map(|sealed| {

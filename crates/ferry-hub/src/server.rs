@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState, Hub};
 use crate::clock::Clock;
-use crate::crypto::{HashCost, MasterKey, SecretHasher, Sealer, TokenIssuer, new_api_token, token_digest};
+use crate::crypto::{HashCost, MasterKey, Sealer, SecretHasher, TokenIssuer, new_api_token, token_digest};
 use crate::settings::Settings;
 use crate::store::sql::SqlStore;
 use crate::store::{Retention, Store, StoreError};
@@ -225,14 +225,11 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<RunningHub, 
     let image = format!("{}:{}", config.agent_image, config.agent_tag);
     let default_agent_version = store.ensure_agent_version(crate::VERSION, &image, now).await?;
 
-    let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Bind { addr: config.listen, source })?;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|source| StartError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| default_public_url(addr))
-        .trim_end_matches('/')
-        .to_string();
+    let public_url =
+        config.public_url.clone().unwrap_or_else(|| default_public_url(addr)).trim_end_matches('/').to_string();
     let settings = Settings { public_url: public_url.clone(), ..config.settings.clone() };
     let storage = store.describe();
     let hub = Arc::new(Hub::new(
@@ -254,21 +251,9 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<RunningHub, 
             })
             .await
     });
-    let background = vec![
-        tokio::spawn(presence_loop(hub.clone())),
-        tokio::spawn(retention_loop(hub.clone(), config.retention)),
-    ];
-    Ok(RunningHub {
-        addr,
-        public_url,
-        storage,
-        key_source,
-        first_start,
-        hub,
-        shutdown: Some(tx),
-        server,
-        background,
-    })
+    let background =
+        vec![tokio::spawn(presence_loop(hub.clone())), tokio::spawn(retention_loop(hub.clone(), config.retention))];
+    Ok(RunningHub { addr, public_url, storage, key_source, first_start, hub, shutdown: Some(tx), server, background })
 }
 
 async fn flush_presence(hub: &Hub) {
@@ -292,14 +277,18 @@ async fn presence_loop(hub: AppState) {
 
 async fn retention_loop(hub: AppState, retention: Retention) {
     // Not at startup: a restart loop must not turn into a purge loop.
-    let mut tick = tokio::time::interval_at(
-        tokio::time::Instant::now() + Duration::from_secs(60),
-        Duration::from_secs(3600),
-    );
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), Duration::from_secs(3600));
     loop {
         tick.tick().await;
         match hub.store.prune(hub.clock.now(), &retention).await {
-            Ok(p) => tracing::info!(metrics = p.metrics, logs = p.logs, agent_logs = p.agent_logs, statuses = p.statuses, "retention pass done"),
+            Ok(p) => tracing::info!(
+                metrics = p.metrics,
+                logs = p.logs,
+                agent_logs = p.agent_logs,
+                statuses = p.statuses,
+                "retention pass done"
+            ),
             Err(e) => tracing::warn!(error = %e, "retention pass failed; will retry in an hour"),
         }
     }

@@ -68,9 +68,14 @@ impl Telemetry {
         for (route, h) in &inner.latency {
             let route = escape(route);
             for (bound, n) in BUCKETS.iter().zip(h.counts.iter()) {
-                let _ = writeln!(out, "ferry_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+                let _ =
+                    writeln!(out, "ferry_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
             }
-            let _ = writeln!(out, "ferry_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "ferry_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(out, "ferry_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "ferry_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
@@ -96,8 +101,14 @@ mod tests {
         assert!(text.contains(
             "ferry_http_requests_total{route=\"/api/v1/agent/resources\",method=\"GET\",status=\"304\"} 1\n"
         ));
-        assert!(text.contains("ferry_http_request_duration_seconds_bucket{route=\"/api/v1/agent/resources\",le=\"0.005\"} 1\n"));
-        assert!(text.contains("ferry_http_request_duration_seconds_bucket{route=\"/api/v1/agent/resources\",le=\"0.05\"} 2\n"));
+        assert!(text.contains(
+            "ferry_http_request_duration_seconds_bucket{route=\"/api/v1/agent/resources\",le=\"0.005\"} 1\n"
+        ));
+        assert!(
+            text.contains(
+                "ferry_http_request_duration_seconds_bucket{route=\"/api/v1/agent/resources\",le=\"0.05\"} 2\n"
+            )
+        );
         assert!(text.contains("ferry_http_request_duration_seconds_count{route=\"/api/v1/agent/resources\"} 2\n"));
     }
 }

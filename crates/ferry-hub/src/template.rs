@@ -16,7 +16,9 @@ static SECRET_REF: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A reference to a secret that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("secret {0:?} is referenced but does not exist; create it with `ferry secret set {0}` or PUT /api/v1/secrets/{0}")]
+#[error(
+    "secret {0:?} is referenced but does not exist; create it with `ferry secret set {0}` or PUT /api/v1/secrets/{0}"
+)]
 pub struct MissingSecret(pub String);
 
 /// The secret keys a text references.

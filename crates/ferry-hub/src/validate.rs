@@ -58,7 +58,9 @@ pub fn secret_key(value: &str) -> Result<(), Invalid> {
     if !first_ok || value.len() > 128 || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(invalid(
             "key",
-            format!("secret key {value:?} must start with a letter or '_' and contain only letters, digits and '_' (max 128)"),
+            format!(
+                "secret key {value:?} must start with a letter or '_' and contain only letters, digits and '_' (max 128)"
+            ),
         ));
     }
     Ok(())
@@ -66,8 +68,7 @@ pub fn secret_key(value: &str) -> Result<(), Invalid> {
 
 /// Parses YAML text into JSON-shaped data, naming the field on error.
 pub fn parse_yaml(field: &str, text: &str) -> Result<Value, Invalid> {
-    serde_saphyr::from_str::<Value>(text)
-        .map_err(|e| invalid(field, format!("{field} is not valid YAML: {e}")))
+    serde_saphyr::from_str::<Value>(text).map_err(|e| invalid(field, format!("{field} is not valid YAML: {e}")))
 }
 
 /// A Compose file: a YAML map whose `services` is a non-empty map of services that each name
@@ -135,10 +136,7 @@ pub fn values(field: &str, text: &str) -> Result<Map<String, Value>, Invalid> {
     match parse_yaml(field, text)? {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
-        other => Err(invalid(
-            field,
-            format!("{field} must be a YAML map of values, not a {}", json_kind(&other)),
-        )),
+        other => Err(invalid(field, format!("{field} must be a YAML map of values, not a {}", json_kind(&other)))),
     }
 }
 
@@ -180,14 +178,15 @@ pub fn application_version(kind: PlatformType, spec: &mut NewApplicationVersion)
             }
         }
         PlatformType::Kubernetes => {
-            for (field, set) in [("composeFile", spec.compose_file.is_some()), ("envTemplate", spec.env_template.is_some())] {
+            for (field, set) in
+                [("composeFile", spec.compose_file.is_some()), ("envTemplate", spec.env_template.is_some())]
+            {
                 if set {
                     return Err(invalid(field, format!("{field} is for docker applications; this one is kubernetes")));
                 }
             }
-            let chart_type = spec
-                .chart_type
-                .ok_or_else(|| invalid("chartType", "chartType is required: `repository` or `oci`"))?;
+            let chart_type =
+                spec.chart_type.ok_or_else(|| invalid("chartType", "chartType is required: `repository` or `oci`"))?;
             let url = spec.chart_url.as_deref().unwrap_or("").trim().to_string();
             let version = spec.chart_version.as_deref().unwrap_or("").trim().to_string();
             if version.is_empty() {
@@ -196,23 +195,35 @@ pub fn application_version(kind: PlatformType, spec: &mut NewApplicationVersion)
             match chart_type {
                 ChartType::Oci => {
                     let Some(rest) = url.strip_prefix("oci://") else {
-                        return Err(invalid("chartUrl", "an oci chart's chartUrl must look like oci://registry.example.com/charts/name"));
+                        return Err(invalid(
+                            "chartUrl",
+                            "an oci chart's chartUrl must look like oci://registry.example.com/charts/name",
+                        ));
                     };
                     let derived = rest.rsplit('/').next().unwrap_or("");
                     if !rest.contains('/') || derived.is_empty() {
-                        return Err(invalid("chartUrl", "an oci chartUrl must include the chart's repository path, e.g. oci://ghcr.io/acme/charts/web"));
+                        return Err(invalid(
+                            "chartUrl",
+                            "an oci chartUrl must include the chart's repository path, e.g. oci://ghcr.io/acme/charts/web",
+                        ));
                     }
                     match spec.chart_name.as_deref() {
                         None | Some("") => spec.chart_name = Some(derived.to_string()),
                         Some(n) if n == derived => {}
                         Some(n) => {
-                            return Err(invalid("chartName", format!("chartName {n:?} does not match the chart {derived:?} in chartUrl")));
+                            return Err(invalid(
+                                "chartName",
+                                format!("chartName {n:?} does not match the chart {derived:?} in chartUrl"),
+                            ));
                         }
                     }
                 }
                 ChartType::Repository => {
                     if !(url.starts_with("https://") || url.starts_with("http://")) {
-                        return Err(invalid("chartUrl", "a repository chart's chartUrl must be the repository's http(s) URL (where index.yaml lives)"));
+                        return Err(invalid(
+                            "chartUrl",
+                            "a repository chart's chartUrl must be the repository's http(s) URL (where index.yaml lives)",
+                        ));
                     }
                     if spec.chart_name.as_deref().unwrap_or("").trim().is_empty() {
                         return Err(invalid("chartName", "chartName is required for repository charts"));
@@ -237,9 +248,7 @@ pub fn application_version(kind: PlatformType, spec: &mut NewApplicationVersion)
 /// Helm options as Helm would accept them.
 pub fn helm_options(options: &HelmOptions) -> Result<(), Invalid> {
     if let Some(timeout) = &options.timeout {
-        timeout
-            .parse::<GoDuration>()
-            .map_err(|e| invalid("helmOptions.timeout", e.to_string()))?;
+        timeout.parse::<GoDuration>().map_err(|e| invalid("helmOptions.timeout", e.to_string()))?;
     }
     if let Some(strategy) = &options.wait_strategy
         && !matches!(strategy.as_str(), "watcher" | "legacy" | "hookOnly")
@@ -297,7 +306,9 @@ mod tests {
         assert!(compose_file("- a\n- b\n").unwrap_err().message.contains("YAML map"));
         assert!(compose_file("version: '3'\n").unwrap_err().message.contains("no `services`"));
         assert!(compose_file("services: {}\n").unwrap_err().message.contains("no services"));
-        assert!(compose_file("services:\n  web:\n    build: .\n").unwrap_err().message.contains("\"web\" has no `image`"));
+        assert!(
+            compose_file("services:\n  web:\n    build: .\n").unwrap_err().message.contains("\"web\" has no `image`")
+        );
     }
 
     #[test]
@@ -336,11 +347,8 @@ mod tests {
         };
         assert_eq!(application_version(PlatformType::Kubernetes, &mut repo).unwrap_err().field, "chartName");
 
-        let mut compose_on_kube = NewApplicationVersion {
-            name: "1".into(),
-            compose_file: Some("services: {}".into()),
-            ..Default::default()
-        };
+        let mut compose_on_kube =
+            NewApplicationVersion { name: "1".into(), compose_file: Some("services: {}".into()), ..Default::default() };
         assert_eq!(
             application_version(PlatformType::Kubernetes, &mut compose_on_kube).unwrap_err().field,
             "composeFile"

@@ -82,20 +82,19 @@ async fn first_start_bootstraps_once_and_token_works(mut hub: TestHub) {
 
 async fn applications_and_versions_are_validated(hub: TestHub) {
     let (app, _) = hub.docker_app("shop").await;
-    let (status, err) = hub.json(Method::POST, "/api/v1/applications", Some(json!({"name": "shop", "type": "docker"}))).await;
+    let (status, err) =
+        hub.json(Method::POST, "/api/v1/applications", Some(json!({"name": "shop", "type": "docker"}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert!(err["error"].as_str().unwrap().contains("already exists"));
 
-    let (status, err) = hub
-        .json(Method::POST, "/api/v1/applications", Some(json!({"name": "x", "type": "podman"})))
-        .await;
+    let (status, err) =
+        hub.json(Method::POST, "/api/v1/applications", Some(json!({"name": "x", "type": "podman"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["field"], "type", "{err}");
 
     let versions = format!("/api/v1/applications/{app}/versions");
-    let (status, err) = hub
-        .json(Method::POST, &versions, Some(json!({"name": "2", "composeFile": "services:\n  web: [\n"})))
-        .await;
+    let (status, err) =
+        hub.json(Method::POST, &versions, Some(json!({"name": "2", "composeFile": "services:\n  web: [\n"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["field"], "composeFile");
     assert!(err["error"].as_str().unwrap().contains("not valid YAML"), "{err}");
@@ -110,7 +109,11 @@ async fn applications_and_versions_are_validated(hub: TestHub) {
     assert_eq!((status, err["field"].as_str()), (StatusCode::BAD_REQUEST, Some("chartType")));
 
     let (status, err) = hub
-        .json(Method::POST, &versions, Some(json!({"name": "1.0.0", "composeFile": "services:\n  web:\n    image: a\n"})))
+        .json(
+            Method::POST,
+            &versions,
+            Some(json!({"name": "1.0.0", "composeFile": "services:\n  web:\n    image: a\n"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 
@@ -145,11 +148,7 @@ async fn applications_and_versions_are_validated(hub: TestHub) {
         .await;
     assert_eq!(kv["chartName"], "kapp");
     let (status, err) = hub
-        .json(
-            Method::POST,
-            "/api/v1/deployments",
-            Some(json!({"targetId": target, "applicationVersionId": kv["id"]})),
-        )
+        .json(Method::POST, "/api/v1/deployments", Some(json!({"targetId": target, "applicationVersionId": kv["id"]})))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(err["error"].as_str().unwrap().contains("kubernetes application but target"), "{err}");
@@ -183,10 +182,7 @@ async fn targets_and_connect_manifests(hub: TestHub) {
     assert_eq!(secret.len(), 32);
     let url = access["connectUrl"].as_str().unwrap();
     assert_eq!(url, format!("{}/api/v1/connect?targetId={docker}&targetSecret={secret}", hub.url));
-    assert_eq!(
-        access["connectCommand"],
-        format!("curl -fsSL '{url}' | docker compose -p ferry -f - up -d")
-    );
+    assert_eq!(access["connectCommand"], format!("curl -fsSL '{url}' | docker compose -p ferry -f - up -d"));
     let res = hub.http.get(url).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/yaml");
@@ -194,9 +190,11 @@ async fn targets_and_connect_manifests(hub: TestHub) {
     assert!(manifest.contains(&format!("FERRY_TARGET_SECRET: \"{secret}\"")));
     compose_config_accepts(&manifest);
 
-    let wrong = hub.http.get(format!("{}/api/v1/connect?targetId={docker}&targetSecret=nope", hub.url)).send().await.unwrap();
+    let wrong =
+        hub.http.get(format!("{}/api/v1/connect?targetId={docker}&targetSecret=nope", hub.url)).send().await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let not_uuid = hub.http.get(format!("{}/api/v1/connect?targetId=abc&targetSecret=x", hub.url)).send().await.unwrap();
+    let not_uuid =
+        hub.http.get(format!("{}/api/v1/connect?targetId=abc&targetSecret=x", hub.url)).send().await.unwrap();
     assert_eq!(not_uuid.status(), StatusCode::BAD_REQUEST);
     assert_eq!(not_uuid.text().await.unwrap(), "targetId is not a valid UUID\n");
 
@@ -211,7 +209,9 @@ async fn targets_and_connect_manifests(hub: TestHub) {
             .ok(
                 Method::POST,
                 "/api/v1/targets",
-                Some(json!({"name": format!("k8s-{scope}"), "type": "kubernetes", "namespace": "apps", "scope": scope})),
+                Some(
+                    json!({"name": format!("k8s-{scope}"), "type": "kubernetes", "namespace": "apps", "scope": scope}),
+                ),
             )
             .await;
         let id = k["id"].as_str().unwrap();
@@ -256,7 +256,11 @@ fn compose_config_accepts(manifest: &str) {
     };
     child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "compose rejected the manifest: {}\n{manifest}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "compose rejected the manifest: {}\n{manifest}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every document must deserialize into the typed Kubernetes object its kind names.
@@ -500,7 +504,8 @@ async fn logs_are_scoped_filtered_and_followed(hub: TestHub) {
     let resources = hub.ok(Method::GET, &format!("/api/v1/deployments/{ida}/resources"), None).await;
     assert_eq!(resources, json!(["db-1", "web-1"]));
 
-    let res = hub.agent_req(Method::PUT, "/api/v1/agent/logs", &jwt_a).json(&json!([{"body": 1}])).send().await.unwrap();
+    let res =
+        hub.agent_req(Method::PUT, "/api/v1/agent/logs", &jwt_a).json(&json!([{"body": 1}])).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST, "a malformed batch is refused so the agent drops it");
     hub.stop().await;
 }
@@ -558,9 +563,12 @@ async fn forged_expired_wrong_audience_and_foreign_tokens_get_401(hub: TestHub) 
     let key = MasterKey::from_hex(&std::fs::read_to_string(hub.dir.path().join("hub.key")).unwrap()).unwrap();
     let issuer = TokenIssuer::new(&key);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = |sub, org, aud: &str, iat: i64, exp: i64| AgentClaims { sub, aud: aud.into(), org, iat, nbf: iat, exp };
+    let claims =
+        |sub, org, aud: &str, iat: i64, exp: i64| AgentClaims { sub, aud: aud.into(), org, iat, nbf: iat, exp };
 
-    let forged = TokenIssuer::new(&MasterKey::generate().unwrap()).sign(&claims(target_id, org, "agent", now, now + 60)).unwrap();
+    let forged = TokenIssuer::new(&MasterKey::generate().unwrap())
+        .sign(&claims(target_id, org, "agent", now, now + 60))
+        .unwrap();
     let expired = issuer.sign(&claims(target_id, org, "agent", now - 7200, now - 3600)).unwrap();
     let wrong_aud = issuer.sign(&claims(target_id, org, "user", now, now + 60)).unwrap();
     let other_org = issuer.sign(&claims(target_id, uuid::Uuid::new_v4(), "agent", now, now + 60)).unwrap();
@@ -616,12 +624,8 @@ async fn malformed_and_oversized_bodies_are_refused(hub: TestHub) {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let err: Value = res.json().await.unwrap();
     assert!(err["error"].as_str().unwrap().starts_with("malformed JSON"), "{err}");
-    let res = hub
-        .api(Method::POST, "/api/v1/targets")
-        .json(&json!({"name": 5, "type": "docker"}))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        hub.api(Method::POST, "/api/v1/targets").json(&json!({"name": 5, "type": "docker"})).send().await.unwrap();
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["field"], "name", "{err}");
 
@@ -646,12 +650,7 @@ async fn malformed_and_oversized_bodies_are_refused(hub: TestHub) {
 }
 
 async fn hostile_names_are_stored_verbatim(hub: TestHub) {
-    let names = [
-        "Robert'); DROP TABLE targets;--",
-        "\"quoted\" `back` \\slash",
-        "ünïcödé 🚢 名前",
-        "' OR '1'='1",
-    ];
+    let names = ["Robert'); DROP TABLE targets;--", "\"quoted\" `back` \\slash", "ünïcödé 🚢 名前", "' OR '1'='1"];
     for name in names {
         let t = hub.ok(Method::POST, "/api/v1/targets", Some(json!({"name": name, "type": "docker"}))).await;
         let back = hub.ok(Method::GET, &format!("/api/v1/targets/{}", t["id"].as_str().unwrap()), None).await;
@@ -731,7 +730,8 @@ async fn kubernetes_deployments_merge_values(hub: TestHub) {
     let target = kube_target["id"].as_str().unwrap();
     let secret = hub.access(target).await["targetSecret"].as_str().unwrap().to_string();
     let jwt = hub.login(target, &secret).await.unwrap();
-    let app = hub.ok(Method::POST, "/api/v1/applications", Some(json!({"name": "Web App", "type": "kubernetes"}))).await;
+    let app =
+        hub.ok(Method::POST, "/api/v1/applications", Some(json!({"name": "Web App", "type": "kubernetes"}))).await;
     let v = hub
         .ok(
             Method::POST,
@@ -777,9 +777,14 @@ async fn kubernetes_deployments_merge_values(hub: TestHub) {
     assert_eq!(res["namespace"], "apps");
     let dep = &res["deployments"][0];
     assert_eq!(dep["releaseName"], "web");
-    assert_eq!((dep["chartUrl"].as_str(), dep["chartName"].as_str(), dep["chartVersion"].as_str()),
-        (Some("https://charts.example.com"), Some("web"), Some("1.2.3")));
-    assert_eq!(dep["values"], json!({"image": {"tag": "v2", "pullPolicy": "IfNotPresent"}, "replicas": 1, "extra": true}));
+    assert_eq!(
+        (dep["chartUrl"].as_str(), dep["chartName"].as_str(), dep["chartVersion"].as_str()),
+        (Some("https://charts.example.com"), Some("web"), Some("1.2.3"))
+    );
+    assert_eq!(
+        dep["values"],
+        json!({"image": {"tag": "v2", "pullPolicy": "IfNotPresent"}, "replicas": 1, "extra": true})
+    );
     assert_eq!(dep["helmOptions"], json!({"timeout": "5m0s", "rollbackOnFailure": true}));
     assert_eq!(dep["ignoreRevisionSkew"], true);
     assert!(dep["composeFile"].is_null() && dep["dockerType"].is_null());
@@ -809,7 +814,8 @@ async fn agent_version_moves_trigger_self_update(hub: TestHub) {
     hub.ok(Method::PATCH, &format!("/api/v1/targets/{target}"), Some(json!({"agentVersionId": newer["id"]}))).await;
     let after = hub.resources(&jwt).await;
     assert_eq!(after["version"]["id"], newer["id"]);
-    let manifest = hub.agent_req(Method::GET, "/api/v1/agent/manifest", &jwt).send().await.unwrap().text().await.unwrap();
+    let manifest =
+        hub.agent_req(Method::GET, "/api/v1/agent/manifest", &jwt).send().await.unwrap().text().await.unwrap();
     assert!(manifest.contains("image: \"ferry-agent:99\""), "{manifest}");
     assert!(manifest.contains(&format!("FERRY_AGENT_VERSION_ID: \"{}\"", newer["id"].as_str().unwrap())));
     let versions = hub.ok(Method::GET, "/api/v1/agent-versions", None).await;
@@ -869,10 +875,12 @@ async fn undeploy_removes_from_desired_state(hub: TestHub) {
     let (status, _) = hub.json(Method::DELETE, &format!("/api/v1/targets/{target}"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "targets with deployments are not deleted");
     assert_eq!(hub.resources(&jwt).await["deployments"].as_array().unwrap().len(), 1);
-    let (status, _) = hub.json(Method::DELETE, &format!("/api/v1/deployments/{}", d["id"].as_str().unwrap()), None).await;
+    let (status, _) =
+        hub.json(Method::DELETE, &format!("/api/v1/deployments/{}", d["id"].as_str().unwrap()), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(hub.resources(&jwt).await.get("deployments").is_none());
-    let (status, _) = hub.json(Method::DELETE, &format!("/api/v1/deployments/{}", d["id"].as_str().unwrap()), None).await;
+    let (status, _) =
+        hub.json(Method::DELETE, &format!("/api/v1/deployments/{}", d["id"].as_str().unwrap()), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     hub.ok(Method::DELETE, &format!("/api/v1/applications/{app}"), None).await;
     let (status, _) = hub.json(Method::DELETE, &format!("/api/v1/targets/{target}"), None).await;
@@ -889,7 +897,12 @@ async fn organizations_are_isolated(hub: TestHub) {
     let other_token = ferry_hub::crypto::new_api_token().unwrap();
     hub.hub()
         .store
-        .create_organization("Other", "other@example.com", &ferry_hub::crypto::token_digest(&other_token), time::OffsetDateTime::now_utc())
+        .create_organization(
+            "Other",
+            "other@example.com",
+            &ferry_hub::crypto::token_digest(&other_token),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     let get = |path: String| {
@@ -937,7 +950,10 @@ async fn health_readiness_and_prometheus(hub: TestHub) {
     }
     let text = hub.http.get(format!("{}/metrics", hub.url)).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("ferry_agents_seen_last_minute 1\n"), "{text}");
-    assert!(text.contains(r#"ferry_http_requests_total{route="/api/v1/agent/resources",method="GET",status="200"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"ferry_http_requests_total{route="/api/v1/agent/resources",method="GET",status="200"} 1"#),
+        "{text}"
+    );
     assert!(text.contains(r#"ferry_http_request_duration_seconds_count{route="/api/v1/agent/login"} 1"#), "{text}");
     let res = hub.http.get(format!("{}/nope", hub.url)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -959,8 +975,10 @@ async fn retention_prunes_old_rows(hub: TestHub) {
     }
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
     let lines: Vec<Value> = (0..10)
-        .map(|i| json!({"deploymentId": d["id"], "deploymentRevisionId": rev, "resource": "web",
-                        "timestamp": now, "severity": "Log", "body": format!("l{i}")}))
+        .map(|i| {
+            json!({"deploymentId": d["id"], "deploymentRevisionId": rev, "resource": "web",
+                        "timestamp": now, "severity": "Log", "body": format!("l{i}")})
+        })
         .collect();
     hub.agent_req(Method::PUT, "/api/v1/agent/logs", &jwt).json(&lines).send().await.unwrap();
 
@@ -977,9 +995,7 @@ async fn retention_prunes_old_rows(hub: TestHub) {
     let statuses = hub.ok(Method::GET, &format!("/api/v1/deployments/{id}/status"), None).await;
     assert_eq!(statuses["items"].as_array().unwrap().len(), 1);
     assert_eq!(statuses["items"][0]["message"], "m2");
-    let m = hub
-        .ok(Method::GET, &format!("/api/v1/targets/{target}/metrics?since=2000-01-01T00:00:00Z"), None)
-        .await;
+    let m = hub.ok(Method::GET, &format!("/api/v1/targets/{target}/metrics?since=2000-01-01T00:00:00Z"), None).await;
     let history = m["history"].as_array().unwrap();
     assert_eq!(history.len(), 1, "one hourly average: {m}");
     assert!((history[0]["cpuUsage"].as_f64().unwrap() - 0.2).abs() < 1e-9);

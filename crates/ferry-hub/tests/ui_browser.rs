@@ -40,7 +40,9 @@ fn browser_programs() -> Option<(PathBuf, PathBuf)> {
             panic!("chromium and chromedriver are required on CI: apt-get install -y chromium chromium-driver")
         }
         _ => {
-            eprintln!("skipping browser test: install chromium and chromium-driver (apt-get install -y chromium chromium-driver)");
+            eprintln!(
+                "skipping browser test: install chromium and chromium-driver (apt-get install -y chromium chromium-driver)"
+            );
             None
         }
     }
@@ -212,7 +214,12 @@ impl Agent<'_> {
     }
 
     async fn status(&self, revision: &str, kind: &str, message: &str) {
-        self.send(Method::POST, "/api/v1/agent/status", json!({"revisionId": revision, "type": kind, "message": message})).await;
+        self.send(
+            Method::POST,
+            "/api/v1/agent/status",
+            json!({"revisionId": revision, "type": kind, "message": message}),
+        )
+        .await;
     }
 }
 
@@ -279,7 +286,14 @@ async fn vendor_journey_in_a_browser() {
     std::fs::write(&compose, "services:\n  web:\n    image: nginx:1.27\n    env_file: .env\n").unwrap();
     find(&c, "#version-composeFile-file").await.send_keys(compose.to_str().unwrap()).await.unwrap();
     let deadline = Instant::now() + WAIT;
-    while !find(&c, "#version-composeFile").await.prop("value").await.unwrap().unwrap_or_default().contains("nginx:1.27") {
+    while !find(&c, "#version-composeFile")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .contains("nginx:1.27")
+    {
         assert!(Instant::now() < deadline, "the compose file was not loaded into the textarea");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -299,7 +313,10 @@ async fn vendor_journey_in_a_browser() {
 
     // A target: the connect command appears once.
     c.goto(&url("/targets/new")).await.unwrap();
-    assert!(find(&c, ".kube-only").await.attr("hidden").await.unwrap().is_some(), "kubernetes fields hidden for docker");
+    assert!(
+        find(&c, ".kube-only").await.attr("hidden").await.unwrap().is_some(),
+        "kubernetes fields hidden for docker"
+    );
     cam.shot(&c, "target-new").await;
     fill(&c, "#target-name", "edge-1").await;
     click(&c, "form[action='/targets'] button[type=submit]").await;
@@ -361,11 +378,23 @@ async fn vendor_journey_in_a_browser() {
         json!({"deploymentId": deployment_id, "deploymentRevisionId": revision, "resource": resource,
                "timestamp": now_rfc3339(), "severity": "Log", "body": body})
     };
-    agent.send(Method::PUT, "/api/v1/agent/logs", json!([lines("web", "GET / 200"), lines("db", "ready to accept connections")])).await;
+    agent
+        .send(
+            Method::PUT,
+            "/api/v1/agent/logs",
+            json!([lines("web", "GET / 200"), lines("db", "ready to accept connections")]),
+        )
+        .await;
     wait_text(&c, "#logs .log", "GET / 200").await;
     wait_text(&c, "#logs .log", "ready to accept connections").await;
-    agent.send(Method::PUT, "/api/v1/agent/logs", json!([{"deploymentId": deployment_id, "deploymentRevisionId": revision,
-        "resource": "web", "timestamp": now_rfc3339(), "severity": "Err", "body": "upstream timed out"}])).await;
+    agent
+        .send(
+            Method::PUT,
+            "/api/v1/agent/logs",
+            json!([{"deploymentId": deployment_id, "deploymentRevisionId": revision,
+        "resource": "web", "timestamp": now_rfc3339(), "severity": "Err", "body": "upstream timed out"}]),
+        )
+        .await;
     wait_text(&c, "#logs .log-line.sev-err", "upstream timed out").await;
     agent.status(&revision, "error", "container web exited with code 1").await;
     find(&c, ".page-head .badge.error").await;
@@ -376,7 +405,9 @@ async fn vendor_journey_in_a_browser() {
     wait_text(&c, "#log-resource option:checked", "db").await;
     let log = text(&c, "#logs .log").await;
     assert!(log.contains("ready to accept connections") && !log.contains("GET / 200"), "{log}");
-    agent.send(Method::PUT, "/api/v1/agent/logs", json!([lines("web", "web line"), lines("db", "db checkpoint")])).await;
+    agent
+        .send(Method::PUT, "/api/v1/agent/logs", json!([lines("web", "web line"), lines("db", "db checkpoint")]))
+        .await;
     wait_text(&c, "#logs .log", "db checkpoint").await;
     assert!(!text(&c, "#logs .log").await.contains("web line"), "the filter holds for live lines");
     cam.shot(&c, "deployment-log-filter").await;
@@ -394,9 +425,13 @@ async fn vendor_journey_in_a_browser() {
     // Metrics and the agent's own log on the target page.
     for (cpu, mem) in [(0.12, 0.40), (0.35, 0.42), (0.22, 0.45)] {
         agent
-            .send(Method::POST, "/api/v1/agent/metrics", json!({"cpuCoresMillis": 4000, "cpuUsage": cpu, "memoryBytes": 8_589_934_592u64,
+            .send(
+                Method::POST,
+                "/api/v1/agent/metrics",
+                json!({"cpuCoresMillis": 4000, "cpuUsage": cpu, "memoryBytes": 8_589_934_592u64,
                 "memoryUsage": mem, "diskMetrics": [{"device": "/dev/sda1", "path": "/", "fsType": "ext4",
-                "bytesTotal": 107_374_182_400u64, "bytesUsed": 42_949_672_960u64}]}))
+                "bytesTotal": 107_374_182_400u64, "bytesUsed": 42_949_672_960u64}]}),
+            )
             .await;
     }
     // Six hours of history before that, every five minutes, so the charts have lines to draw.
@@ -423,8 +458,14 @@ async fn vendor_journey_in_a_browser() {
     mark_page(&c).await;
     assert_eq!(c.find_all(Locator::Css("#metrics svg polyline")).await.unwrap().len(), 3, "CPU, memory and disk lines");
     wait_text(&c, "#metrics .stats", "of 4.0 cores").await;
-    agent.send(Method::PUT, "/api/v1/agent/deployment-target-logs", json!([{"timestamp": now_rfc3339(), "severity": "INFO",
-        "body": "applied deployment shop"}])).await;
+    agent
+        .send(
+            Method::PUT,
+            "/api/v1/agent/deployment-target-logs",
+            json!([{"timestamp": now_rfc3339(), "severity": "INFO",
+        "body": "applied deployment shop"}]),
+        )
+        .await;
     wait_text(&c, "#agent-log .log", "applied deployment shop").await;
     assert_not_reloaded(&c).await;
     wait_text(&c, "[data-live='reported-version']", "9.9.9").await;
@@ -478,7 +519,8 @@ async fn pages_fit_a_phone_and_fail_kindly() {
         .unwrap();
     assert!(res.status().is_success());
     hub.ok(Method::PUT, "/api/v1/secrets/API_KEY", Some(json!({"value": "x"}))).await;
-    let kube = hub.ok(Method::POST, "/api/v1/applications", Some(json!({"name": "charts", "type": "kubernetes"}))).await;
+    let kube =
+        hub.ok(Method::POST, "/api/v1/applications", Some(json!({"name": "charts", "type": "kubernetes"}))).await;
     let kube_id = kube["id"].as_str().unwrap();
 
     let driver = Driver::start(&driver_bin);

@@ -86,7 +86,9 @@ impl Hub {
         let mut b = self.browser();
         let page = b.get("/setup").await;
         let csrf = csrf_of(&page.text);
-        let res = b.post("/setup", &[("_csrf", &csrf), ("token", &self.token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        let res = b
+            .post("/setup", &[("_csrf", &csrf), ("token", &self.token), ("password", PASSWORD), ("confirm", PASSWORD)])
+            .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         b
     }
@@ -186,7 +188,9 @@ async fn pages_need_a_session(backend: Backend) {
     let hub = Hub::start(backend, |_| {}).await;
     let mut b = hub.browser();
     let id = uuid::Uuid::new_v4();
-    for path in ["/", "/applications", "/secrets", "/targets/new", &format!("/targets/{id}"), &format!("/deployments/{id}")] {
+    for path in
+        ["/", "/applications", "/secrets", "/targets/new", &format!("/targets/{id}"), &format!("/deployments/{id}")]
+    {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert!(page.location().starts_with("/login"), "{path} -> {}", page.location());
@@ -200,7 +204,8 @@ async fn pages_need_a_session(backend: Backend) {
     let res = b.post("/applications", &[("name", "sneaky"), ("type", "docker")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(res.location().starts_with("/login"));
-    let org = hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
+    let org =
+        hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
     assert!(hub.store().applications(org).await.unwrap().is_empty());
     // Until a password exists, the login page sends people to the first-run page.
     assert_eq!(b.get("/login").await.location(), "/setup");
@@ -230,24 +235,38 @@ async fn first_run_needs_the_console_token(backend: Backend) {
 
     // Whoever reaches the hub first cannot claim the admin without the console's token.
     for token in ["", "ferry_000000000000000000000000000000000000000000000000", "guess"] {
-        let res = b.post("/setup", &[("_csrf", &csrf), ("token", token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        let res = b
+            .post("/setup", &[("_csrf", &csrf), ("token", token), ("password", PASSWORD), ("confirm", PASSWORD)])
+            .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{token}");
         assert!(res.text.contains("not an API token of this hub"), "{}", res.text);
-        assert!(res.text.contains(r#"id="setup-token" name="token" type="password" value="""#), "never echoed: {}", res.text);
+        assert!(
+            res.text.contains(r#"id="setup-token" name="token" type="password" value="""#),
+            "never echoed: {}",
+            res.text
+        );
         assert!(res.cookie("ferry_session").is_none());
     }
     assert!(!hub.store().any_password().await.unwrap(), "no password was set");
 
     // The right token with a weak or mistyped password is refused, naming the field.
-    let res = b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", "short"), ("confirm", "short")]).await;
+    let res =
+        b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", "short"), ("confirm", "short")]).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text.contains("at least 10 characters"), "{}", res.text);
-    let res = b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", "correct horse")]).await;
+    let res = b
+        .post(
+            "/setup",
+            &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", "correct horse")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text.contains("The two passwords differ"));
     assert!(!hub.store().any_password().await.unwrap());
 
-    let res = b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let res = b
+        .post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     assert_eq!(res.location(), "/");
     assert!(res.cookie("ferry_session").is_some(), "logged in at once");
@@ -261,14 +280,29 @@ async fn first_run_needs_the_console_token(backend: Backend) {
     // The token cannot reset a password that exists.
     let mut other = hub.browser();
     let csrf = csrf_of(&other.get("/setup").await.text);
-    let res = other.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", "another password"), ("confirm", "another password")]).await;
+    let res = other
+        .post(
+            "/setup",
+            &[
+                ("_csrf", &csrf),
+                ("token", &hub.token),
+                ("password", "another password"),
+                ("confirm", "another password"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.text.contains("already has a password"));
     // The password works for logging in; the login page is the way in from now on.
     let login = other.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
     let csrf = csrf_of(&login.text);
-    let res = other.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD), ("next", "/secrets")]).await;
+    let res = other
+        .post(
+            "/login",
+            &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD), ("next", "/secrets")],
+        )
+        .await;
     assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/secrets"));
     hub.stop().await;
 }
@@ -278,7 +312,8 @@ async fn login_refuses_wrong_passwords_and_limits_attempts(backend: Backend) {
     drop(hub.logged_in().await);
     let mut b = hub.browser();
     let csrf = csrf_of(&b.get("/login").await.text);
-    let res = b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", "wrong password")]).await;
+    let res =
+        b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", "wrong password")]).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.text.contains("Wrong email or password."));
     assert!(res.text.contains(r#"value="admin@example.com""#), "the email is kept");
@@ -287,13 +322,19 @@ async fn login_refuses_wrong_passwords_and_limits_attempts(backend: Backend) {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "unknown emails get the same answer");
     assert!(res.text.contains("Wrong email or password."));
     // An offsite `next` is ignored.
-    let res = b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD), ("next", "//evil.example/")]).await;
+    let res = b
+        .post(
+            "/login",
+            &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD), ("next", "//evil.example/")],
+        )
+        .await;
     assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/"));
 
     // Guessing is limited per email: a burst, then 429 even for the right password.
     let mut limited = None;
     for i in 0..10 {
-        let res = b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", "guess guess")]).await;
+        let res =
+            b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", "guess guess")]).await;
         if res.status == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(i);
             assert!(res.text.contains("Too many login attempts"), "{}", res.text);
@@ -311,12 +352,14 @@ async fn login_refuses_wrong_passwords_and_limits_attempts(backend: Backend) {
 async fn every_form_needs_its_csrf_token(backend: Backend) {
     let hub = Hub::start(backend, |_| {}).await;
     let mut b = hub.logged_in().await;
-    let org = hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
+    let org =
+        hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
 
     let missing = b.post("/applications", &[("name", "shop"), ("type", "docker")]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     assert!(missing.text.contains("This form has expired"), "{}", missing.text);
-    let wrong = b.post("/applications", &[("_csrf", "0".repeat(64).as_str()), ("name", "shop"), ("type", "docker")]).await;
+    let wrong =
+        b.post("/applications", &[("_csrf", "0".repeat(64).as_str()), ("name", "shop"), ("type", "docker")]).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     assert!(hub.store().applications(org).await.unwrap().is_empty(), "nothing was created");
 
@@ -340,7 +383,9 @@ async fn every_form_needs_its_csrf_token(backend: Backend) {
     let mut fresh = hub.browser();
     let res = fresh.post("/login", &[("email", "admin@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "login without the pre-login token");
-    let res = fresh.post("/setup", &[("_csrf", "abc"), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let res = fresh
+        .post("/setup", &[("_csrf", "abc"), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     hub.stop().await;
 }
@@ -361,11 +406,17 @@ async fn sessions_expire_and_end_at_logout(backend: Backend) {
     hub.clock.advance(time::Duration::hours(12) + time::Duration::seconds(1));
     let res = b.get("/").await;
     assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/login"));
-    assert!(hub.store().session(&ferry_hub::crypto::token_digest(&token)).await.unwrap().is_none(), "expired sessions are deleted");
+    assert!(
+        hub.store().session(&ferry_hub::crypto::token_digest(&token)).await.unwrap().is_none(),
+        "expired sessions are deleted"
+    );
 
     // Absolute: used every 6 h, a session still ends after 7 days.
     let csrf = csrf_of(&b.get("/login").await.text);
-    assert_eq!(b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD)]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let started = hub.clock.now();
     while hub.clock.now() - started < time::Duration::days(7) - time::Duration::hours(6) {
         hub.clock.advance(time::Duration::hours(6));
@@ -376,7 +427,10 @@ async fn sessions_expire_and_end_at_logout(backend: Backend) {
 
     // Logout deletes the session: the old cookie no longer works.
     let csrf = csrf_of(&b.get("/login").await.text);
-    assert_eq!(b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.post("/login", &[("_csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD)]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let token = b.cookies.get("ferry_session").cloned().unwrap();
     let page = b.get("/").await;
     let res = b.post("/logout", &[("_csrf", &csrf_of(&page.text))]).await;
@@ -400,7 +454,9 @@ async fn cookies_are_secure_behind_https(backend: Backend) {
     }
     assert!(!pre.contains("Secure"), "plain http: {pre}");
     let csrf = csrf_of(&setup.text);
-    let res = b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let res = b
+        .post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .await;
     let session = res.cookie("ferry_session").unwrap();
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=604800"] {
         assert!(session.contains(flag), "{session}");
@@ -424,7 +480,9 @@ async fn cookies_are_secure_behind_https(backend: Backend) {
     let setup = b.get("/setup").await;
     assert!(setup.cookie("ferry_login_csrf").unwrap().contains("; Secure"));
     let csrf = csrf_of(&setup.text);
-    let res = b.post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let res = b
+        .post("/setup", &[("_csrf", &csrf), ("token", &hub.token), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .await;
     assert!(res.cookie("ferry_session").unwrap().contains("; Secure"));
     hub.stop().await;
 }
@@ -437,21 +495,33 @@ async fn forms_show_api_errors_and_the_connect_command_once(backend: Backend) {
     assert!(app_page.starts_with("/applications/"), "{}", res.location());
 
     // The API's {error, field} lands next to the field.
-    let res = b.submit(&app_page, &format!("{app_page}/versions"), &[("name", "1.0.0"), ("composeFile", "services: {}\r\n")]).await;
+    let res = b
+        .submit(&app_page, &format!("{app_page}/versions"), &[("name", "1.0.0"), ("composeFile", "services: {}\r\n")])
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     let field = res.text.split(r#"id="version-composeFile""#).nth(1).expect("compose field");
     assert!(field.contains(r#"aria-invalid="true""#), "{}", res.text);
-    assert!(res.text.contains(r#"<p class="field-error" id="version-composeFile-error">composeFile defines no services</p>"#), "{}", res.text);
+    assert!(
+        res.text
+            .contains(r#"<p class="field-error" id="version-composeFile-error">composeFile defines no services</p>"#),
+        "{}",
+        res.text
+    );
     assert!(res.text.contains(r#"value="1.0.0""#), "input is kept");
     let res = b
         .submit(
             &app_page,
             &format!("{app_page}/versions"),
-            &[("name", "1.0.0"), ("composeFile", "services:\r\n  web:\r\n    image: nginx:1.27\r\n"), ("envTemplate", "A=1\r\n")],
+            &[
+                ("name", "1.0.0"),
+                ("composeFile", "services:\r\n  web:\r\n    image: nginx:1.27\r\n"),
+                ("envTemplate", "A=1\r\n"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    let org = hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
+    let org =
+        hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
     let apps = hub.store().applications(org).await.unwrap();
     assert_eq!(apps[0].versions[0].spec.env_template.as_deref(), Some("A=1\n"), "CRLF from textareas is normalised");
 
@@ -461,7 +531,8 @@ async fn forms_show_api_errors_and_the_connect_command_once(backend: Backend) {
     assert!(res.text.contains("already exists"));
 
     // Creating a target shows its connect command once.
-    let res = b.submit("/targets/new", "/targets", &[("name", "edge-1"), ("type", "docker"), ("metricsEnabled", "on")]).await;
+    let res =
+        b.submit("/targets/new", "/targets", &[("name", "edge-1"), ("type", "docker"), ("metricsEnabled", "on")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text.split("<main").nth(1).unwrap_or(&res.text));
     let target_page = res.location().to_string();
     let first = b.get(&target_page).await;
@@ -482,7 +553,8 @@ async fn forms_show_api_errors_and_the_connect_command_once(backend: Backend) {
 async fn secrets_are_added_rotated_and_deleted(backend: Backend) {
     let hub = Hub::start(backend, |_| {}).await;
     let mut b = hub.logged_in().await;
-    let org = hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
+    let org =
+        hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
 
     let res = b.submit("/secrets", "/secrets", &[("key", "not a key"), ("value", "x")]).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
@@ -505,10 +577,22 @@ async fn secrets_are_added_rotated_and_deleted(backend: Backend) {
     // A secret in use by a deployment is not deleted; the page says by what.
     let res = b.submit("/applications", "/applications", &[("name", "shop"), ("type", "docker")]).await;
     let app_page = res.location().split('#').next().unwrap().to_string();
-    b.submit(&app_page, &format!("{app_page}/versions"), &[("name", "1"), ("composeFile", "services:\n  web:\n    image: a\n")]).await;
-    let target = b.submit("/targets/new", "/targets", &[("name", "edge"), ("type", "docker")]).await.location().to_string();
+    b.submit(
+        &app_page,
+        &format!("{app_page}/versions"),
+        &[("name", "1"), ("composeFile", "services:\n  web:\n    image: a\n")],
+    )
+    .await;
+    let target =
+        b.submit("/targets/new", "/targets", &[("name", "edge"), ("type", "docker")]).await.location().to_string();
     let version = hub.store().applications(org).await.unwrap()[0].versions[0].id.to_string();
-    let res = b.submit(&target, &format!("{target}/deploy"), &[("applicationVersionId", &version), ("envFile", "P={{ .Secrets.DB_PASSWORD }}")]).await;
+    let res = b
+        .submit(
+            &target,
+            &format!("{target}/deploy"),
+            &[("applicationVersionId", &version), ("envFile", "P={{ .Secrets.DB_PASSWORD }}")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let res = b.submit("/secrets", "/secrets/DB_PASSWORD/delete", &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -516,7 +600,13 @@ async fn secrets_are_added_rotated_and_deleted(backend: Backend) {
     assert!(page.text.contains("DB_PASSWORD was not deleted") && page.text.contains("shop on edge"), "{}", page.text);
     assert!(sealed(&hub, org).await.is_some());
     // A deploy that names a missing secret is refused on the form.
-    let res = b.submit(&target, &format!("{target}/deploy"), &[("applicationVersionId", &version), ("envFile", "P={{ .Secrets.NOPE }}")]).await;
+    let res = b
+        .submit(
+            &target,
+            &format!("{target}/deploy"),
+            &[("applicationVersionId", &version), ("envFile", "P={{ .Secrets.NOPE }}")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text.contains("NOPE"), "{}", res.text);
     hub.stop().await;
@@ -529,11 +619,18 @@ async fn sealed(hub: &Hub, org: uuid::Uuid) -> Option<Vec<u8>> {
 async fn deletes_and_archives_say_what_blocks_them(backend: Backend) {
     let hub = Hub::start(backend, |_| {}).await;
     let mut b = hub.logged_in().await;
-    let org = hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
+    let org =
+        hub.store().token_owner(&ferry_hub::crypto::token_digest(&hub.token)).await.unwrap().unwrap().organization_id;
     let res = b.submit("/applications", "/applications", &[("name", "shop"), ("type", "docker")]).await;
     let app_page = res.location().split('#').next().unwrap().to_string();
-    b.submit(&app_page, &format!("{app_page}/versions"), &[("name", "1"), ("composeFile", "services:\n  web:\n    image: a\n")]).await;
-    let target = b.submit("/targets/new", "/targets", &[("name", "edge"), ("type", "docker")]).await.location().to_string();
+    b.submit(
+        &app_page,
+        &format!("{app_page}/versions"),
+        &[("name", "1"), ("composeFile", "services:\n  web:\n    image: a\n")],
+    )
+    .await;
+    let target =
+        b.submit("/targets/new", "/targets", &[("name", "edge"), ("type", "docker")]).await.location().to_string();
     let version = hub.store().applications(org).await.unwrap()[0].versions[0].id.to_string();
     let res = b.submit(&target, &format!("{target}/deploy"), &[("applicationVersionId", &version)]).await;
     let deployment = res.location().to_string();

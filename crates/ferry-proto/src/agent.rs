@@ -275,8 +275,7 @@ mod base64_opt {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| STANDARD.decode(t.as_bytes()).map_err(serde::de::Error::custom))
-            .transpose()
+        text.map(|t| STANDARD.decode(t.as_bytes()).map_err(serde::de::Error::custom)).transpose()
     }
 }
 
@@ -333,11 +332,7 @@ mod tests {
     #[test]
     fn empty_deployments_are_omitted() {
         let r = AgentResources {
-            version: AgentVersionRef {
-                id: Uuid::nil(),
-                created_at: OffsetDateTime::UNIX_EPOCH,
-                name: "1.0.0".into(),
-            },
+            version: AgentVersionRef { id: Uuid::nil(), created_at: OffsetDateTime::UNIX_EPOCH, name: "1.0.0".into() },
             namespace: None,
             metrics_enabled: true,
             deployment_logs_enabled: false,

@@ -656,10 +656,7 @@ mod tests {
         assert_eq!(DeploymentState::at(None, now), DeploymentState::NoStatus);
         assert_eq!(DeploymentState::at(Some((StatusType::Error, old)), now), DeploymentState::Error);
         assert_eq!(DeploymentState::at(Some((StatusType::Healthy, old)), now), DeploymentState::Stale);
-        assert_eq!(
-            DeploymentState::at(Some((StatusType::Progressing, recent)), now),
-            DeploymentState::Progressing
-        );
+        assert_eq!(DeploymentState::at(Some((StatusType::Progressing, recent)), now), DeploymentState::Progressing);
         assert_eq!(DeploymentState::at(Some((StatusType::Running, recent)), now), DeploymentState::Running);
         assert_eq!(DeploymentState::at(Some((StatusType::Healthy, recent)), now), DeploymentState::Healthy);
     }

@@ -60,11 +60,8 @@ impl FromStr for GoDuration {
                 "" => return Err(err("missing unit")),
                 _ => return Err(err("unknown unit")),
             };
-            let whole: u128 = if int_part.is_empty() {
-                0
-            } else {
-                int_part.parse().map_err(|_| err("number too large"))?
-            };
+            let whole: u128 =
+                if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| err("number too large"))? };
             let mut nanos = whole.checked_mul(unit_nanos).ok_or_else(|| err("number too large"))?;
             if !frac_part.is_empty() {
                 // Go keeps at most 18 fractional digits' worth of precision; so do we.

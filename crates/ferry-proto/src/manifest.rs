@@ -40,10 +40,7 @@ fn quote_compose(s: &str) -> String {
 
 /// The Docker Compose manifest of a Docker target's agent.
 pub fn docker_compose(install: &AgentInstall<'_>) -> String {
-    let mut env = vec![
-        ("FERRY_HUB_URL", install.hub_url),
-        ("FERRY_TARGET_ID", install.target_id),
-    ];
+    let mut env = vec![("FERRY_HUB_URL", install.hub_url), ("FERRY_TARGET_ID", install.target_id)];
     if let Some(secret) = install.target_secret {
         env.push(("FERRY_TARGET_SECRET", secret));
     }

@@ -26,11 +26,7 @@ fn trim_zero_decimal(s: &str) -> &str {
 pub fn float_to_i64(f: f64) -> i64 {
     // 2^63 as f64; amd64's CVTTSD2SI yields the "integer indefinite" value outside the range.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) { i64::MIN } else { f as i64 }
 }
 
 /// `cast.ToInt64E` (also `ToIntE`: Go's `int` is 64-bit). Strings parse with
@@ -41,8 +37,9 @@ pub fn to_int64_e(v: &Value) -> Result<i64, String> {
         Value::Uint(u, _) => Ok(*u as i64),
         Value::Float(f, _) => Ok(float_to_i64(*f)),
         Value::Bool(b) => Ok(i64::from(*b)),
-        Value::String(s) => strconv::parse_int(trim_zero_decimal(s))
-            .map_err(|_| format!("unable to cast {} of type string to int64", gofmt::sprintf("%#v", std::slice::from_ref(v)))),
+        Value::String(s) => strconv::parse_int(trim_zero_decimal(s)).map_err(|_| {
+            format!("unable to cast {} of type string to int64", gofmt::sprintf("%#v", std::slice::from_ref(v)))
+        }),
         Value::Invalid | Value::Nil(Type::Interface) => Ok(0),
         other => Err(format!(
             "unable to cast {} of type {} to int64",
@@ -64,8 +61,9 @@ pub fn to_float64_e(v: &Value) -> Result<f64, String> {
         Value::Uint(u, _) => Ok(*u as f64),
         Value::Float(f, _) => Ok(*f),
         Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
-        Value::String(s) => strconv::parse_float(s)
-            .map_err(|_| format!("unable to cast {} of type string to float64", gofmt::sprintf("%#v", std::slice::from_ref(v)))),
+        Value::String(s) => strconv::parse_float(s).map_err(|_| {
+            format!("unable to cast {} of type string to float64", gofmt::sprintf("%#v", std::slice::from_ref(v)))
+        }),
         Value::Invalid | Value::Nil(Type::Interface) => Ok(0.0),
         other => Err(format!(
             "unable to cast {} of type {} to float64",

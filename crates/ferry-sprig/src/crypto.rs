@@ -154,10 +154,26 @@ fn password_templates(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "maximum" => &["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
         "long" => &[
-            "CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv",
-            "CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
-            "CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno",
-            "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+            "CvcvnoCvcvCvcv",
+            "CvcvCvcvnoCvcv",
+            "CvcvCvcvCvcvno",
+            "CvccnoCvcvCvcv",
+            "CvccCvcvnoCvcv",
+            "CvccCvcvCvcvno",
+            "CvcvnoCvccCvcv",
+            "CvcvCvccnoCvcv",
+            "CvcvCvccCvcvno",
+            "CvcvnoCvcvCvcc",
+            "CvcvCvcvnoCvcc",
+            "CvcvCvcvCvccno",
+            "CvccnoCvccCvcv",
+            "CvccCvccnoCvcv",
+            "CvccCvccCvcvno",
+            "CvcvnoCvccCvcc",
+            "CvcvCvccnoCvcc",
+            "CvcvCvccCvccno",
+            "CvccnoCvcvCvcc",
+            "CvccCvcvnoCvcc",
             "CvccCvcvCvccno",
         ],
         "medium" => &["CvcnoCvc", "CvcCvcno"],
@@ -431,8 +447,8 @@ pub fn gen_private_key(kind: &str) -> String {
 
 /// Sprig's `pemBlockForKey`.
 pub fn pem_for_key(key: &PrivateKey) -> Result<String, CryptoError> {
-    use rsa::pkcs8::EncodePrivateKey as _;
     use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    use rsa::pkcs8::EncodePrivateKey as _;
     Ok(match key {
         PrivateKey::Rsa(k) => {
             let doc = k.to_pkcs1_der().map_err(|e| err(e.to_string()))?;
@@ -462,8 +478,8 @@ pub fn pem_for_key(key: &PrivateKey) -> Result<String, CryptoError> {
 
 /// Sprig's `parsePrivateKeyPEM`.
 pub fn parse_private_key_pem(pem: &str) -> Result<PrivateKey, CryptoError> {
-    use rsa::pkcs8::DecodePrivateKey as _;
     use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::pkcs8::DecodePrivateKey as _;
     let (kind, der) = pem_decode(pem).ok_or_else(|| err("no PEM data in input"))?;
     if kind == "PRIVATE KEY" {
         if let Ok(k) = rsa::RsaPrivateKey::from_pkcs8_der(&der) {
@@ -552,9 +568,7 @@ impl PrivateKey {
                 let point = k.public_key().to_encoded_point(false);
                 (der::seq(&[der::oid(OID_EC_PUBLIC_KEY), der::oid(OID_P256)]), point.as_bytes().to_vec())
             }
-            PrivateKey::Ed25519(k) => {
-                (der::seq(&[der::oid(OID_ED25519)]), k.verifying_key().to_bytes().to_vec())
-            }
+            PrivateKey::Ed25519(k) => (der::seq(&[der::oid(OID_ED25519)]), k.verifying_key().to_bytes().to_vec()),
             PrivateKey::Dsa(_) => return Err(err("x509: unsupported public key type: *dsa.PublicKey")),
         };
         Ok((der::seq(&[alg, der::bit_string(0, &key)]), key))
@@ -631,9 +645,7 @@ fn time_der(unix: i64) -> Vec<u8> {
 }
 
 fn is_printable(s: &str) -> bool {
-    s.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b)
-    })
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b))
 }
 
 fn name_der(cn: &str) -> Vec<u8> {
@@ -710,7 +722,13 @@ fn now_unix() -> i64 {
     crate::gotime::Time::now().unix()
 }
 
-fn base_template(cn: &str, ips: &[String], dns: &[String], days: i64, is_ca: bool) -> Result<CertTemplate, CryptoError> {
+fn base_template(
+    cn: &str,
+    ips: &[String],
+    dns: &[String],
+    days: i64,
+    is_ca: bool,
+) -> Result<CertTemplate, CryptoError> {
     let mut parsed = Vec::with_capacity(ips.len());
     for ip in ips {
         parsed.push(parse_ip(ip).ok_or_else(|| err(format!("error parsing ip: {ip}")))?);
@@ -773,8 +791,9 @@ pub fn gen_self_signed_cert(
 fn ca_identity(cert_pem: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), CryptoError> {
     use x509_cert::der::{Decode as _, Encode as _};
     let (_, der) = pem_decode(cert_pem).ok_or_else(|| err("unable to decode certificate"))?;
-    let cert = x509_cert::Certificate::from_der(&der)
-        .map_err(|e| err(format!("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate: {e}")))?;
+    let cert = x509_cert::Certificate::from_der(&der).map_err(|e| {
+        err(format!("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate: {e}"))
+    })?;
     let subject = cert.tbs_certificate.subject.to_der().map_err(|e| err(e.to_string()))?;
     let skid = cert.tbs_certificate.extensions.as_ref().and_then(|exts| {
         exts.iter().find(|e| e.extn_id.to_string() == "2.5.29.14").and_then(|e| {
@@ -877,15 +896,9 @@ mod tests {
         let ca_cert = parse_cert(&ca.cert);
         assert_eq!(ca_cert.tbs_certificate.subject.to_string(), "CN=foo-ca");
         let ed_key = gen_private_key("ed25519");
-        let leaf = gen_signed_cert(
-            "foo.com",
-            &["10.0.0.1".to_string()],
-            &["bar.com".to_string()],
-            365,
-            &ca,
-            Some(&ed_key),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let leaf =
+            gen_signed_cert("foo.com", &["10.0.0.1".to_string()], &["bar.com".to_string()], 365, &ca, Some(&ed_key))
+                .unwrap_or_else(|e| panic!("{e}"));
         let leaf_cert = parse_cert(&leaf.cert);
         assert_eq!(leaf_cert.tbs_certificate.issuer.to_string(), "CN=foo-ca");
         assert_eq!(leaf.key, ed_key);
@@ -911,14 +924,17 @@ mod tests {
         assert!(parse_private_key_pem(&dsa).is_ok());
         assert_eq!(
             gen_ca("x", 1, Some(&dsa)),
-            Err(CryptoError("error creating certificate: x509: certificate private key does not implement crypto.Signer".into()))
+            Err(CryptoError(
+                "error creating certificate: x509: certificate private key does not implement crypto.Signer".into()
+            ))
         );
         assert_eq!(gen_private_key("bad"), "Unknown type bad");
     }
 
     #[test]
     fn rsa_self_signed_certificate_parses() {
-        let cert = gen_self_signed_cert("foo.com", &[], &["foo.com".into()], 10, None).unwrap_or_else(|e| panic!("{e}"));
+        let cert =
+            gen_self_signed_cert("foo.com", &[], &["foo.com".into()], 10, None).unwrap_or_else(|e| panic!("{e}"));
         assert!(cert.key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
         let parsed = parse_cert(&cert.cert);
         assert_eq!(parsed.tbs_certificate.subject.to_string(), "CN=foo.com");

@@ -229,10 +229,7 @@ pub fn parse_duration(orig: &str) -> Result<Duration, TimeError> {
         }
         let unit_len = s.iter().position(|&c| c == b'.' || c.is_ascii_digit()).unwrap_or(s.len());
         if unit_len == 0 {
-            return Err(TimeError::Duration(format!(
-                "time: missing unit in duration {}",
-                go_time_quote(orig)
-            )));
+            return Err(TimeError::Duration(format!("time: missing unit in duration {}", go_time_quote(orig))));
         }
         let u = String::from_utf8_lossy(&s[..unit_len]).into_owned();
         s = &s[unit_len..];
@@ -494,8 +491,18 @@ pub struct Time {
 const ZERO_UNIX: i64 = -62_135_596_800;
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
@@ -875,8 +882,9 @@ fn next_std_chunk(layout: &str) -> (&str, Option<Std>, &str) {
                 if let Some(&c) = lb.get(i + 1)
                     && (b'1'..=b'6').contains(&c)
                 {
-                    let std = [Std::ZeroMonth, Std::ZeroDay, Std::ZeroHour12, Std::ZeroMinute, Std::ZeroSecond, Std::Year]
-                        [usize::from(c - b'1')];
+                    let std =
+                        [Std::ZeroMonth, Std::ZeroDay, Std::ZeroHour12, Std::ZeroMinute, Std::ZeroSecond, Std::Year]
+                            [usize::from(c - b'1')];
                     let (p, s) = at(2);
                     return (p, Some(std), s);
                 }
@@ -1124,7 +1132,13 @@ pub fn parse_in_location(layout: &str, value: &str, local: &Location) -> Result<
         value = skip(value, prefix).ok_or_else(|| parse_error(alayout, avalue, prefix, value, ""))?;
         let Some(std) = std else {
             if !value.is_empty() {
-                return Err(parse_error(alayout, avalue, "", value, &format!(": extra text: {}", go_time_quote(value))));
+                return Err(parse_error(
+                    alayout,
+                    avalue,
+                    "",
+                    value,
+                    &format!(": extra text: {}", go_time_quote(value)),
+                ));
             }
             break;
         };
@@ -1150,7 +1164,8 @@ pub fn parse_in_location(layout: &str, value: &str, local: &Location) -> Result<
                 value = &value[4..];
             }
             Std::Month | Std::LongMonth => {
-                let (m, rest) = lookup_name(&MONTHS, value, (std == Std::Month).then_some(3)).ok_or_else(|| bad(false))?;
+                let (m, rest) =
+                    lookup_name(&MONTHS, value, (std == Std::Month).then_some(3)).ok_or_else(|| bad(false))?;
                 month = m as i64 + 1;
                 value = rest;
             }
@@ -1163,7 +1178,8 @@ pub fn parse_in_location(layout: &str, value: &str, local: &Location) -> Result<
                 value = rest;
             }
             Std::WeekDay | Std::LongWeekDay => {
-                let (_, rest) = lookup_name(&DAYS, value, (std == Std::WeekDay).then_some(3)).ok_or_else(|| bad(false))?;
+                let (_, rest) =
+                    lookup_name(&DAYS, value, (std == Std::WeekDay).then_some(3)).ok_or_else(|| bad(false))?;
                 value = rest;
             }
             Std::Day | Std::UnderDay | Std::ZeroDay => {
@@ -1245,7 +1261,8 @@ pub fn parse_in_location(layout: &str, value: &str, local: &Location) -> Result<
                     continue;
                 }
                 let vb = value.as_bytes();
-                let need = 3 + if tz.short { 0 } else { 2 + usize::from(tz.colon) }
+                let need = 3
+                    + if tz.short { 0 } else { 2 + usize::from(tz.colon) }
                     + if tz.seconds { 2 + usize::from(tz.colon) } else { 0 };
                 if vb.len() < need {
                     return Err(bad(false));
@@ -1476,7 +1493,20 @@ mod tests {
         for (s, want) in ok {
             assert_eq!(parse_duration(s), Ok(Duration(want)), "{s}");
         }
-        for bad in ["", "3", "-", "s", ".", "-.", ".s", "+.s", "1d", "\u{0085}\u{0085}", "9223372036854775808ns", "-9223372036854775809ns"] {
+        for bad in [
+            "",
+            "3",
+            "-",
+            "s",
+            ".",
+            "-.",
+            ".s",
+            "+.s",
+            "1d",
+            "\u{0085}\u{0085}",
+            "9223372036854775808ns",
+            "-9223372036854775809ns",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -1548,7 +1578,8 @@ mod tests {
         assert!(Location::load("Not/AZone").is_err());
         assert!(Location::load("../etc/passwd").is_err());
         // Parsing a zone abbreviation known to the location uses its offset.
-        let t = parse_in_location("2006-01-02 15:04 MST", "2019-06-13 22:39 CEST", &berlin).unwrap_or_else(|e| panic!("{e}"));
+        let t = parse_in_location("2006-01-02 15:04 MST", "2019-06-13 22:39 CEST", &berlin)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.unix(), 1_560_458_340);
     }
 

@@ -64,11 +64,8 @@ pub fn format_float(f: f64, bits: u32) -> Result<String, String> {
     let abs = f.abs();
     let mut fmt = b'f';
     if abs != 0.0 {
-        let (small, large) = if bits == 32 {
-            ((abs as f32) < 1e-6, (abs as f32) >= 1e21)
-        } else {
-            (abs < 1e-6, abs >= 1e21)
-        };
+        let (small, large) =
+            if bits == 32 { ((abs as f32) < 1e-6, (abs as f32) >= 1e21) } else { (abs < 1e-6, abs >= 1e21) };
         if small || large {
             fmt = b'e';
         }
@@ -85,12 +82,20 @@ pub fn format_float(f: f64, bits: u32) -> Result<String, String> {
 }
 
 /// `path` holds the ids of the maps being encoded, outermost first.
-fn write_value(out: &mut String, v: &Value, opts: Options<'_>, path: &mut Vec<usize>, depth: usize) -> Result<(), String> {
+fn write_value(
+    out: &mut String,
+    v: &Value,
+    opts: Options<'_>,
+    path: &mut Vec<usize>,
+    depth: usize,
+) -> Result<(), String> {
     // Only containers nest (Go counts map, slice and pointer levels).
     if depth > MAX_DEPTH && matches!(v, Value::Map(_) | Value::List(_) | Value::Object(_)) {
         // Go names the map met again once it starts checking for cycles.
         return Err(match v {
-            Value::Map(m) if path.contains(&m.id()) => format!("json: unsupported value: {}", CycleError { ty: m.ty().clone() }),
+            Value::Map(m) if path.contains(&m.id()) => {
+                format!("json: unsupported value: {}", CycleError { ty: m.ty().clone() })
+            }
             _ => "json: unsupported value: encountered a cycle".into(),
         });
     }
@@ -473,16 +478,13 @@ mod tests {
             ("n", Value::nil()),
             ("e", obj(&[])),
         ]);
-        assert_eq!(
-            marshal(&v).as_deref(),
-            Ok(r#"{"a":"\u003c\u0026\u003e","b":[1,1.5,1e+21,1e-7],"e":{},"n":null}"#)
-        );
+        assert_eq!(marshal(&v).as_deref(), Ok(r#"{"a":"\u003c\u0026\u003e","b":[1,1.5,1e+21,1e-7],"e":{},"n":null}"#));
         let raw = encode(&v, Options { escape_html: false, indent: None });
         assert_eq!(raw.as_deref(), Ok(r#"{"a":"<&>","b":[1,1.5,1e+21,1e-7],"e":{},"n":null}"#));
-        let pretty = encode(&obj(&[("a", Value::list(vec![Value::int(1)])), ("e", Value::list(vec![]))]), Options {
-            escape_html: true,
-            indent: Some("  "),
-        });
+        let pretty = encode(
+            &obj(&[("a", Value::list(vec![Value::int(1)])), ("e", Value::list(vec![]))]),
+            Options { escape_html: true, indent: Some("  ") },
+        );
         assert_eq!(pretty.as_deref(), Ok("{\n  \"a\": [\n    1\n  ],\n  \"e\": []\n}"));
         assert_eq!(marshal(&Value::float64(f64::NAN)), Err("json: unsupported value: NaN".to_string()));
     }

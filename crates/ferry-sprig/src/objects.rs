@@ -61,7 +61,9 @@ impl Object for TimeValue {
             "UnixNano" => method0(move || {
                 Value::int64(t.unix().wrapping_mul(1_000_000_000).wrapping_add(i64::from(t.nanosecond())))
             }),
-            "UnixMilli" => method0(move || Value::int64(t.unix().wrapping_mul(1000) + i64::from(t.nanosecond() / 1_000_000))),
+            "UnixMilli" => {
+                method0(move || Value::int64(t.unix().wrapping_mul(1000) + i64::from(t.nanosecond() / 1_000_000)))
+            }
             "UTC" => method0(move || TimeValue::value(t.in_location(&Location::utc()))),
             "Local" => method0(move || TimeValue::value(t.in_location(&Location::local()))),
             "IsZero" => method0(move || Value::Bool(t.is_zero())),
@@ -214,10 +216,7 @@ impl Object for CertificateValue {
     }
 
     fn struct_fields(&self) -> Vec<(String, Value)> {
-        vec![
-            ("Cert".into(), Value::from(self.0.cert.as_str())),
-            ("Key".into(), Value::from(self.0.key.as_str())),
-        ]
+        vec![("Cert".into(), Value::from(self.0.cert.as_str())), ("Key".into(), Value::from(self.0.key.as_str()))]
     }
 
     fn to_data(&self) -> Option<Value> {

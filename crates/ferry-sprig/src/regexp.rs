@@ -25,13 +25,9 @@ impl RegexError {
 
 /// Go's `regexp.quote`: backquoted if possible, else `strconv.Quote`.
 fn quote_pattern(s: &str) -> String {
-    let can_backquote = !s.contains('`')
-        && s.chars().all(|c| c == '\t' || (c >= ' ' && c != '\u{7f}' && c != '\u{feff}'));
-    if can_backquote {
-        format!("`{s}`")
-    } else {
-        format!("{s:?}")
-    }
+    let can_backquote =
+        !s.contains('`') && s.chars().all(|c| c == '\t' || (c >= ' ' && c != '\u{7f}' && c != '\u{feff}'));
+    if can_backquote { format!("`{s}`") } else { format!("{s:?}") }
 }
 
 const ASCII_CLASSES: [(char, &str, &str); 3] =
@@ -251,10 +247,7 @@ fn expand(re: &Regex, out: &mut String, mut template: &str, caps: &regex::Captur
         template = rest;
         let group = match num {
             Some(n) => caps.get(n),
-            None => re
-                .capture_names()
-                .position(|n| n == Some(name))
-                .and_then(|i| caps.get(i)),
+            None => re.capture_names().position(|n| n == Some(name)).and_then(|i| caps.get(i)),
         };
         if let Some(g) = group {
             out.push_str(g.as_str());
@@ -412,7 +405,19 @@ mod tests {
     #[test]
     fn go_syntax_that_rust_spells_differently_compiles() {
         // Go accepts escaped punctuation, POSIX classes, Unicode classes, flags and named groups.
-        for pat in [r"a\/b", r"\-\#\@\:\~\&", r"[[:alnum:]_-]+", r"\pL+\p{Greek}", r"(?i)abc", r"(?P<x>a)(?s:.)", r"[a-]", r"[&&]", r"[~~]", r"x{2,}", r"\x{41}\z"] {
+        for pat in [
+            r"a\/b",
+            r"\-\#\@\:\~\&",
+            r"[[:alnum:]_-]+",
+            r"\pL+\p{Greek}",
+            r"(?i)abc",
+            r"(?P<x>a)(?s:.)",
+            r"[a-]",
+            r"[&&]",
+            r"[~~]",
+            r"x{2,}",
+            r"\x{41}\z",
+        ] {
             assert!(compile(pat).is_ok(), "{pat}");
         }
         assert!(ok(is_match(r"^[&&]+$", "&&")));

@@ -34,7 +34,8 @@ pub enum SemverError {
 // Go's `\s` is ASCII-only; Rust's is Unicode, so spell the class out.
 const WS: &str = r"[\t\n\f\r ]";
 
-const LOOSE_SEMVER: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const LOOSE_SEMVER: &str =
+    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 
@@ -46,17 +47,11 @@ fn compile(pattern: &str) -> Regex {
 }
 
 static LOOSE_VERSION_RE: LazyLock<Regex> = LazyLock::new(|| compile(&format!("^{LOOSE_SEMVER}$")));
-static CONSTRAINT_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(&format!(r"^{WS}*({OPS}){WS}*({CV}){WS}*$")));
-static CONSTRAINT_RANGE_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(&format!(r"{WS}*({CV}){WS}+-{WS}+({CV}){WS}*")));
-static FIND_CONSTRAINT_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(&format!(r"({OPS}){WS}*({CV})")));
-static VALID_CONSTRAINT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^({WS}*({OPS}){WS}*({CV}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV}){WS}*)*$"
-    ))
-});
+static CONSTRAINT_RE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"^{WS}*({OPS}){WS}*({CV}){WS}*$")));
+static CONSTRAINT_RANGE_RE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"{WS}*({CV}){WS}+-{WS}+({CV}){WS}*")));
+static FIND_CONSTRAINT_RE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"({OPS}){WS}*({CV})")));
+static VALID_CONSTRAINT_RE: LazyLock<Regex> =
+    LazyLock::new(|| compile(&format!(r"^({WS}*({OPS}){WS}*({CV}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV}){WS}*)*$")));
 
 /// A parsed semantic version (`semver.Version`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,9 +292,7 @@ fn parse_constraint(c: &str) -> Result<Constraint, SemverError> {
             patch_dirty: false,
         });
     }
-    let m = CONSTRAINT_RE
-        .captures(c)
-        .ok_or_else(|| SemverError::ImproperConstraint(c.to_string()))?;
+    let m = CONSTRAINT_RE.captures(c).ok_or_else(|| SemverError::ImproperConstraint(c.to_string()))?;
     let group = |i: usize| m.get(i).map_or("", |g| g.as_str());
     let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
     let mut ver = group(2).to_string();
@@ -376,8 +369,7 @@ impl Constraint {
                 if !c.dirty {
                     return v.compare(&c.con) <= 0;
                 }
-                !(v.major > c.con.major
-                    || (v.major == c.con.major && v.minor > c.con.minor && !c.minor_dirty))
+                !(v.major > c.con.major || (v.major == c.con.major && v.minor > c.con.minor && !c.minor_dirty))
             }
             Op::Tilde => tilde(v, c),
             Op::TildeOrEqual => {
@@ -414,8 +406,7 @@ fn tilde(v: &Version, c: &Constraint) -> bool {
         return false;
     }
     // ~0.0.0 accepts everything, like >= 0.0.0.
-    if c.con.major == 0 && c.con.minor == 0 && c.con.patch == 0 && !c.minor_dirty && !c.patch_dirty
-    {
+    if c.con.major == 0 && c.con.minor == 0 && c.con.patch == 0 && !c.minor_dirty && !c.patch_dirty {
         return true;
     }
     if v.major != c.con.major {
@@ -473,9 +464,10 @@ impl Constraints {
 
     /// `Constraints.Check`.
     pub fn check(&self, v: &Version) -> bool {
-        self.groups.iter().zip(&self.contains_pre).any(|(group, &pre)| {
-            group.iter().all(|c| c.check(v, self.include_prerelease || pre))
-        })
+        self.groups
+            .iter()
+            .zip(&self.contains_pre)
+            .any(|(group, &pre)| group.iter().all(|c| c.check(v, self.include_prerelease || pre)))
     }
 }
 

@@ -271,7 +271,8 @@ fn dict_mutation_tests() {
 /// The fixture of dict_test.go TestMerge / TestMergeOverwrite (Sprig's guard
 /// against mergo behaviour changes); `[]int` slices keep their type.
 fn merge_fixture() -> (Value, Value) {
-    let ints = |v: &[i64]| Value::typed_list(Type::Slice(Arc::new(Type::Int)), v.iter().map(|&i| Value::int(i)).collect());
+    let ints =
+        |v: &[i64]| Value::typed_list(Type::Slice(Arc::new(Type::Int)), v.iter().map(|&i| Value::int(i)).collect());
     let dst = data(&[
         ("a", Value::from("one")),
         ("c", Value::int(3)),
@@ -322,10 +323,14 @@ fn merge_changes_dst_in_place() {
 fn values_changed_by_one_template_are_seen_by_the_next() {
     let mut set = TemplateSet::new("gotpl");
     set.add_funcs(ferry_sprig::functions());
-    set.parse("a", r#"{{- $_ := set .Values "image" (dict "tag" "1.0") -}}{{- $_ := set .Values.nested "k" "v" -}}"#).unwrap();
+    set.parse("a", r#"{{- $_ := set .Values "image" (dict "tag" "1.0") -}}{{- $_ := set .Values.nested "k" "v" -}}"#)
+        .unwrap();
     set.parse("b", r#"{{ .Values.image.tag }} {{ .Values.nested.k }} {{ toJson .Values }}"#).unwrap();
     let nested = data(&[]);
-    let values = Value::typed_map(Type::named("chartutil.Values", Type::map_of_interface()), [("nested".to_string(), nested.clone())].into());
+    let values = Value::typed_map(
+        Type::named("chartutil.Values", Type::map_of_interface()),
+        [("nested".to_string(), nested.clone())].into(),
+    );
     let root = data(&[("Values", values)]);
     let exec = |name: &str| set.execute(name, &root).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(exec("b"), r#"<no value> <no value> {"nested":{}}"#);
@@ -340,7 +345,10 @@ fn deep_copy_is_independent_of_the_original() {
         r#"{{ $d := dict "a" (dict "b" 1) "l" (list (dict "c" 2)) }}{{ $c := deepCopy $d }}{{ $m := mustDeepCopy $d }}{{ $_ := set $d.a "b" 9 }}{{ $_ := set (index $d.l 0) "c" 8 }}{{ $d }} {{ $c }} {{ $m }} {{ deepCopy (list 1 "x") }}"#,
         &empty_data(),
     );
-    assert_eq!(out.as_deref(), Ok("map[a:map[b:9] l:[map[c:8]]] map[a:map[b:1] l:[map[c:2]]] map[a:map[b:1] l:[map[c:2]]] [1 x]"));
+    assert_eq!(
+        out.as_deref(),
+        Ok("map[a:map[b:9] l:[map[c:8]]] map[a:map[b:1] l:[map[c:2]]] map[a:map[b:1] l:[map[c:2]]] [1 x]")
+    );
 }
 
 // Go would recurse until its stack overflows on a map containing itself
@@ -351,12 +359,26 @@ fn maps_containing_themselves_terminate() {
     let ok = |body: &str| run(&format!("{cyclic}{body}"), &empty_data());
     assert_eq!(ok("{{ $d }}").as_deref(), Ok("map[a:1 self:%!v(CYCLE=map[string]interface {})]"));
     assert_eq!(ok("[{{ toJson $d }}]").as_deref(), Ok("[]"));
-    assert_eq!(ok("{{ $d.self.self.a }} {{ keys $d | sortAlpha }} {{ has $d (list $d) }}").as_deref(), Ok("1 [a self] true"));
-    assert_eq!(ok("{{ $_ := merge $d $d }}{{ $_ := mergeOverwrite $d (dict \"self\" (dict \"x\" 1)) }}{{ $d.a }}").as_deref(), Ok("1"));
+    assert_eq!(
+        ok("{{ $d.self.self.a }} {{ keys $d | sortAlpha }} {{ has $d (list $d) }}").as_deref(),
+        Ok("1 [a self] true")
+    );
+    assert_eq!(
+        ok("{{ $_ := merge $d $d }}{{ $_ := mergeOverwrite $d (dict \"self\" (dict \"x\" 1)) }}{{ $d.a }}").as_deref(),
+        Ok("1")
+    );
     let err = |body: &str| ok(body).err().unwrap_or_default();
-    assert!(err("{{ mustToJson $d }}").contains("error calling mustToJson: json: unsupported value: encountered a cycle via map[string]interface {}"));
-    assert!(err("{{ deepCopy $d }}").contains("error calling deepCopy: deepCopy error: encountered a cycle via map[string]interface {}"));
-    assert!(err("{{ mustDeepCopy $d }}").contains("error calling mustDeepCopy: encountered a cycle via map[string]interface {}"));
+    assert!(err("{{ mustToJson $d }}").contains(
+        "error calling mustToJson: json: unsupported value: encountered a cycle via map[string]interface {}"
+    ));
+    assert!(
+        err("{{ deepCopy $d }}")
+            .contains("error calling deepCopy: deepCopy error: encountered a cycle via map[string]interface {}")
+    );
+    assert!(
+        err("{{ mustDeepCopy $d }}")
+            .contains("error calling mustDeepCopy: encountered a cycle via map[string]interface {}")
+    );
 }
 
 // numeric_test.go
@@ -487,7 +509,10 @@ fn strings_tests() {
     let joins = [
         (Value::string_list(["a", "b", "c"]), "a-b-c"),
         (Value::from("abc"), "abc"),
-        (Value::typed_list(Type::Slice(Arc::new(Type::Int)), vec![Value::int(1), Value::int(2), Value::int(3)]), "1-2-3"),
+        (
+            Value::typed_list(Type::Slice(Arc::new(Type::Int)), vec![Value::int(1), Value::int(2), Value::int(3)]),
+            "1-2-3",
+        ),
         (Value::list(vec![Value::from("1"), Value::nil(), Value::from("2")]), "1-2"),
     ];
     for (v, want) in joins {
@@ -496,7 +521,9 @@ fn strings_tests() {
     for v in [Value::from("string"), Value::Bytes(Arc::from(&b"bytes"[..]))] {
         table_with(&[("{{ toString .Value| kindOf }}", "string")], &data(&[("Value", v)]));
     }
-    for (tpl, len) in [("{{randAlphaNum 5}}", 5), ("{{randAlpha 5}}", 5), ("{{randAscii 5}}", 5), ("{{randNumeric 5}}", 5)] {
+    for (tpl, len) in
+        [("{{randAlphaNum 5}}", 5), ("{{randAlpha 5}}", 5), ("{{randAscii 5}}", 5), ("{{randNumeric 5}}", 5)]
+    {
         let out = run(tpl, &empty_data()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(out.chars().count(), len, "{tpl}");
     }
@@ -508,7 +535,13 @@ fn regex_tests() {
     let email = r#""[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}""#;
     let mut rows: Vec<(String, &str)> = Vec::new();
     for f in ["regexMatch", "mustRegexMatch"] {
-        for (s, want) in [("test@acme.com", "true"), ("Test@Acme.Com", "true"), ("test", "false"), ("test.com", "false"), ("test@acme", "false")] {
+        for (s, want) in [
+            ("test@acme.com", "true"),
+            ("Test@Acme.Com", "true"),
+            ("test", "false"),
+            ("test.com", "false"),
+            ("test@acme", "false"),
+        ] {
             rows.push((format!("{{{{ {f} {email} \"{s}\" }}}}"), want));
         }
     }
@@ -618,7 +651,8 @@ fn certificate_tests() {
         assert_eq!(kind, "CERTIFICATE");
         x509_cert::Certificate::from_der(&der).unwrap_or_else(|e| panic!("{e}"))
     };
-    let ca_pem = run("{{- $ca := genCA \"foo-ca\" 365 }}\n{{ $ca.Cert }}\n", &empty_data()).unwrap_or_else(|e| panic!("{e}"));
+    let ca_pem =
+        run("{{- $ca := genCA \"foo-ca\" 365 }}\n{{ $ca.Cert }}\n", &empty_data()).unwrap_or_else(|e| panic!("{e}"));
     assert!(ca_pem.contains("-----BEGIN CERTIFICATE-----") && ca_pem.contains("-----END CERTIFICATE-----"));
     let ca = parse(ca_pem.trim_start());
     assert_eq!(ca.tbs_certificate.subject.to_string(), "CN=foo-ca");
@@ -635,17 +669,15 @@ fn certificate_tests() {
 // template values standing in for Go's fixture (a slice, a string, a map).
 #[test]
 fn reflect_tests() {
-    let n = table_with(
-        &[("{{typeOf .}}", "[]string"), ("{{kindOf .}}", "slice")],
-        &Value::string_list(["hello"]),
-    ) + table_with(
-        &[
-            (r#"{{if typeIsLike "string" .}}t{{else}}f{{end}}"#, "t"),
-            (r#"{{if typeIs "*sprig.fixtureTO" .}}t{{else}}f{{end}}"#, "f"),
-            (r#"{{if kindIs "ptr" .}}t{{else}}f{{end}}"#, "f"),
-        ],
-        &Value::from("hello"),
-    );
+    let n = table_with(&[("{{typeOf .}}", "[]string"), ("{{kindOf .}}", "slice")], &Value::string_list(["hello"]))
+        + table_with(
+            &[
+                (r#"{{if typeIsLike "string" .}}t{{else}}f{{end}}"#, "t"),
+                (r#"{{if typeIs "*sprig.fixtureTO" .}}t{{else}}f{{end}}"#, "f"),
+                (r#"{{if kindIs "ptr" .}}t{{else}}f{{end}}"#, "f"),
+            ],
+            &Value::from("hello"),
+        );
     assert_eq!(n, 5);
 }
 
@@ -654,8 +686,13 @@ fn reflect_tests() {
 fn date_tests() {
     let n = table(&[(r#"{{toDate "2006-01-02" "2017-12-31" | date "02/01/2006"}}"#, "31/12/2017")]);
     assert_eq!(n, 1);
-    let rows: &[(&str, &str)] = &[(r#"{{ date_in_zone "02 Jan 06 15:04 -0700" .Time "UTC" }}"#, "13 Jun 19 20:39 +0000")];
-    for t in [Value::int64(1_560_458_379), Value::int(1_560_458_379), Value::Int(1_560_458_379, ferry_gotmpl::IntKind::Int32)] {
+    let rows: &[(&str, &str)] =
+        &[(r#"{{ date_in_zone "02 Jan 06 15:04 -0700" .Time "UTC" }}"#, "13 Jun 19 20:39 +0000")];
+    for t in [
+        Value::int64(1_560_458_379),
+        Value::int(1_560_458_379),
+        Value::Int(1_560_458_379, ferry_gotmpl::IntKind::Int32),
+    ] {
         table_with(rows, &data(&[("Time", t)]));
     }
 }
@@ -665,13 +702,22 @@ fn date_tests() {
 fn errors_read_like_go() {
     let cases = [
         (r#"{{ fail "boom" }}"#, "error calling fail: boom"),
-        (r#"{{ regexFind "[" "x" }}"#, "error calling regexFind: regexp: Compile(`[`): error parsing regexp: missing closing ]: `[`"),
+        (
+            r#"{{ regexFind "[" "x" }}"#,
+            "error calling regexFind: regexp: Compile(`[`): error parsing regexp: missing closing ]: `[`",
+        ),
         (r#"{{ mustRegexFind "[" "x" }}"#, "error calling mustRegexFind: error parsing regexp: missing closing ]: `[`"),
         (r#"{{ substr 5 3 "foo" }}"#, "error calling substr: runtime error: slice bounds out of range [5:3]"),
         (r#"{{ div 1 0 }}"#, "error calling div: runtime error: integer divide by zero"),
         (r#"{{ first 3 }}"#, "error calling first: Cannot find first on type int"),
-        (r#"{{ mustToDate "2006-01-02" "x" }}"#, r#"error calling mustToDate: parsing time "x" as "2006-01-02": cannot parse "x" as "2006""#),
-        (r#"{{ semverCompare "badConstraint" "1.2.3" }}"#, "error calling semverCompare: improper constraint: badConstraint"),
+        (
+            r#"{{ mustToDate "2006-01-02" "x" }}"#,
+            r#"error calling mustToDate: parsing time "x" as "2006-01-02": cannot parse "x" as "2006""#,
+        ),
+        (
+            r#"{{ semverCompare "badConstraint" "1.2.3" }}"#,
+            "error calling semverCompare: improper constraint: badConstraint",
+        ),
         (r#"{{ semverCompare "1.2.0" "badVersion" }}"#, "error calling semverCompare: invalid semantic version"),
         (r#"{{ upper 1 }}"#, "expected string; found 1"),
         (r#"{{ set nil "k" 1 }}"#, "error calling set: assignment to entry in nil map"),

@@ -63,7 +63,11 @@ fn a_repository_chart_renders_like_the_same_chart_on_disk() {
     let cache = dir.path().join("cache");
     let run = |args: &[&str]| {
         let out = Command::new(ferry).args(args).env("XDG_CACHE_HOME", &cache).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let local = run(&["template", "shop", chart.to_str().unwrap(), "--set", "replicas=3"]);
     assert_eq!(local.0, Some(0), "{}", local.2);

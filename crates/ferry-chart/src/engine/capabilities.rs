@@ -128,7 +128,12 @@ impl KubeVersion {
             nums.push(n.to_string());
         }
         let git = if version.starts_with('v') { version.to_string() } else { format!("v{version}") };
-        Ok(KubeVersion { version: git, normalized: format!("v{}", nums.join(".")), major: nums[0].clone(), minor: nums[1].clone() })
+        Ok(KubeVersion {
+            version: git,
+            normalized: format!("v{}", nums.join(".")),
+            major: nums[0].clone(),
+            minor: nums[1].clone(),
+        })
     }
 }
 
@@ -333,7 +338,8 @@ impl Object for CapabilitiesObject {
 impl Capabilities {
     /// The template value of `.Capabilities`.
     pub fn to_value(&self) -> Value {
-        let apis = Value::typed_list(version_set_type(), self.api_versions.iter().map(|s| Value::from(s.as_str())).collect());
+        let apis =
+            Value::typed_list(version_set_type(), self.api_versions.iter().map(|s| Value::from(s.as_str())).collect());
         Value::object(CapabilitiesObject {
             kube: Value::object(KubeVersionObject(self.kube_version.clone())),
             apis,
@@ -349,7 +355,10 @@ mod tests {
     #[test]
     fn parses_like_k8s_parse_generic() {
         let v = KubeVersion::parse("1.29").unwrap();
-        assert_eq!((v.version.as_str(), v.normalized.as_str(), v.major.as_str(), v.minor.as_str()), ("v1.29", "v1.29", "1", "29"));
+        assert_eq!(
+            (v.version.as_str(), v.normalized.as_str(), v.major.as_str(), v.minor.as_str()),
+            ("v1.29", "v1.29", "1", "29")
+        );
         let v = KubeVersion::parse("v1.33.4-gke.1245000").unwrap();
         assert_eq!((v.version.as_str(), v.normalized.as_str()), ("v1.33.4-gke.1245000", "v1.33.4"));
         assert_eq!(KubeVersion::parse("abc").unwrap_err().to_string(), "could not parse \"abc\" as version");

@@ -93,7 +93,11 @@ fn parse_exec_error_string(s: &str) -> Option<Traceable> {
         return None;
     }
     let sep = remainder.rfind(": ")?;
-    Some(Traceable { location: remainder[..sep].to_string(), message: cut_chained(&remainder[sep + 2..]).to_string(), ..Traceable::default() })
+    Some(Traceable {
+        location: remainder[..sep].to_string(),
+        message: cut_chained(&remainder[sep + 2..]).to_string(),
+        ..Traceable::default()
+    })
 }
 
 /// The strings of Go's `errors.Unwrap` chain of a template error: each
@@ -131,7 +135,11 @@ pub(crate) fn reformat_exec_error(filename: &str, err: &Error) -> RenderError {
         && let Some(end) = tokens[2].rfind(WARN_END)
         && end >= start + WARN_START.len()
     {
-        return RenderError(format!("execution error at ({}): {}", tokens[1], &tokens[2][start + WARN_START.len()..end]));
+        return RenderError(format!(
+            "execution error at ({}): {}",
+            tokens[1],
+            &tokens[2][start + WARN_START.len()..end]
+        ));
     }
     // Each message is already cut where the wrapped error begins.
     let mut locations: Vec<Traceable> = Vec::new();
@@ -155,7 +163,8 @@ mod tests {
     /// Helm's `TestTraceableError_*` cases.
     #[test]
     fn parses_helm_error_forms() {
-        let tr = parse_exec_error_string("template: function_not_found/templates/secret.yaml: error calling include").unwrap();
+        let tr = parse_exec_error_string("template: function_not_found/templates/secret.yaml: error calling include")
+            .unwrap();
         assert_eq!(tr.message, "error calling include");
         let tr = parse_exec_error_string(
             "template: divide_by_zero/templates/secret.yaml:6:11: executing \"divide_by_zero/templates/secret.yaml\" at <include \"division\" .>: ",

@@ -48,7 +48,9 @@ pub(crate) fn files_method(recv: &Value, name: &str) -> Option<Function> {
     Some(match name {
         "Get" => Function::new([Type::String], move |_, a| {
             let name = a[0].as_str().unwrap_or("");
-            Ok(Value::from(file_bytes(&recv, name).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()))
+            Ok(Value::from(
+                file_bytes(&recv, name).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
+            ))
         })
         .returns(Type::String),
         "GetBytes" => Function::new([Type::String], move |_, a| {
@@ -63,10 +65,8 @@ pub(crate) fn files_method(recv: &Value, name: &str) -> Option<Function> {
             let pattern = a[0].as_str().unwrap_or("");
             // An invalid pattern matches everything, as gobwas' "**" does.
             let g = Glob::compile(pattern);
-            let matched: BTreeMap<String, Value> = entries(&recv)
-                .into_iter()
-                .filter(|(name, _)| g.as_ref().is_none_or(|g| g.matches(name)))
-                .collect();
+            let matched: BTreeMap<String, Value> =
+                entries(&recv).into_iter().filter(|(name, _)| g.as_ref().is_none_or(|g| g.matches(name))).collect();
             Ok(Value::typed_map(files_type(), matched))
         })
         .returns(files_type()),
@@ -90,7 +90,10 @@ pub(crate) fn files_method(recv: &Value, name: &str) -> Option<Function> {
             let mut m = BTreeMap::new();
             for (k, v) in entries(&recv) {
                 if let Value::Bytes(b) = v {
-                    m.insert(crate::gopath::base(&k).to_string(), Value::from(String::from_utf8_lossy(&b).into_owned()));
+                    m.insert(
+                        crate::gopath::base(&k).to_string(),
+                        Value::from(String::from_utf8_lossy(&b).into_owned()),
+                    );
                 }
             }
             Ok(Value::from(to_yaml_string_map(m)))

@@ -87,12 +87,20 @@ fn indent_block_sequences(text: &str) -> String {
         out.push_str(&" ".repeat(extra));
         out.push_str(line);
         out.push('\n');
-        prev_key_indent = if content.ends_with(':') || (content.contains(": ") && (content.ends_with(": |") || content.ends_with(": |-") || content.ends_with(": >"))) {
+        prev_key_indent = if content.ends_with(':')
+            || (content.contains(": ")
+                && (content.ends_with(": |") || content.ends_with(": |-") || content.ends_with(": >")))
+        {
             Some(if is_item { indent + 2 } else { indent })
         } else {
             None
         };
-        if content.ends_with('|') || content.ends_with("|-") || content.ends_with("|+") || content.ends_with('>') || content.ends_with(">-") {
+        if content.ends_with('|')
+            || content.ends_with("|-")
+            || content.ends_with("|+")
+            || content.ends_with('>')
+            || content.ends_with(">-")
+        {
             scalar_indent = Some(if is_item { indent + 2 } else { indent });
             prev_key_indent = None;
         }
@@ -136,7 +144,9 @@ fn from_json(s: &str) -> Value {
     let err = match ferry_sprig::json::unmarshal(s) {
         Ok(Value::Map(m)) => return Value::Map(m),
         Ok(Value::Nil(_)) | Ok(Value::Invalid) => return Value::map(BTreeMap::new()),
-        Ok(other) => format!("json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind(&other)),
+        Ok(other) => {
+            format!("json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind(&other))
+        }
         Err(e) => e,
     };
     let mut m = BTreeMap::new();
@@ -166,27 +176,47 @@ pub(crate) fn helm_functions() -> Vec<(&'static str, Function)> {
         ("toYaml", Function::new([Type::Interface], |_, a| Ok(Value::from(to_yaml(&a[0])))).returns(s())),
         (
             "mustToYaml",
-            Function::new([Type::Interface], |_, a| must_to_yaml(&a[0]).map(Value::from).map_err(FuncError::new)).returns(s()),
+            Function::new([Type::Interface], |_, a| must_to_yaml(&a[0]).map(Value::from).map_err(FuncError::new))
+                .returns(s()),
         ),
         ("toYamlPretty", Function::new([Type::Interface], |_, a| Ok(Value::from(to_yaml_pretty(&a[0])))).returns(s())),
         ("fromYaml", Function::new([Type::String], |_, a| Ok(from_yaml(arg_str(a, 0)))).returns(map_type())),
-        ("fromYamlArray", Function::new([Type::String], |_, a| Ok(from_yaml_array(arg_str(a, 0)))).returns(Type::slice_of_interface())),
+        (
+            "fromYamlArray",
+            Function::new([Type::String], |_, a| Ok(from_yaml_array(arg_str(a, 0))))
+                .returns(Type::slice_of_interface()),
+        ),
         (
             "toJson",
-            Function::new([Type::Interface], |_, a| Ok(Value::from(ferry_sprig::json::marshal(&a[0]).unwrap_or_default()))).returns(s()),
+            Function::new([Type::Interface], |_, a| {
+                Ok(Value::from(ferry_sprig::json::marshal(&a[0]).unwrap_or_default()))
+            })
+            .returns(s()),
         ),
         (
             "mustToJson",
-            Function::new([Type::Interface], |_, a| ferry_sprig::json::marshal(&a[0]).map(Value::from).map_err(FuncError::new)).returns(s()),
+            Function::new([Type::Interface], |_, a| {
+                ferry_sprig::json::marshal(&a[0]).map(Value::from).map_err(FuncError::new)
+            })
+            .returns(s()),
         ),
         ("fromJson", Function::new([Type::String], |_, a| Ok(from_json(arg_str(a, 0)))).returns(map_type())),
-        ("fromJsonArray", Function::new([Type::String], |_, a| Ok(from_json_array(arg_str(a, 0)))).returns(Type::slice_of_interface())),
+        (
+            "fromJsonArray",
+            Function::new([Type::String], |_, a| Ok(from_json_array(arg_str(a, 0))))
+                .returns(Type::slice_of_interface()),
+        ),
         ("toToml", Function::new([Type::Interface], |_, a| Ok(Value::from(crate::toml::encode(&a[0])))).returns(s())),
-        ("fromToml", Function::new([Type::String], |_, a| Ok(crate::toml::from_toml(arg_str(a, 0)))).returns(map_type())),
+        (
+            "fromToml",
+            Function::new([Type::String], |_, a| Ok(crate::toml::from_toml(arg_str(a, 0)))).returns(map_type()),
+        ),
         (
             "lookup",
-            Function::new([Type::String, Type::String, Type::String, Type::String], |_, _| Ok(Value::map(BTreeMap::new())))
-                .returns(map_type()),
+            Function::new([Type::String, Type::String, Type::String, Type::String], |_, _| {
+                Ok(Value::map(BTreeMap::new()))
+            })
+            .returns(map_type()),
         ),
         (
             "required",
@@ -222,7 +252,10 @@ mod tests {
 
     #[test]
     fn from_json_and_yaml_errors_land_in_the_map() {
-        assert_eq!(from_json("[1]").to_string(), "map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]");
+        assert_eq!(
+            from_json("[1]").to_string(),
+            "map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]"
+        );
         assert_eq!(from_json("{\"a\":1}").to_string(), "map[a:1]");
         assert!(from_yaml("a: [").to_string().starts_with("map[Error:error converting YAML to JSON: yaml: line"));
         assert_eq!(from_yaml_array("- 1\n- a").to_string(), "[1 a]");

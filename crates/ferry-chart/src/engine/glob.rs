@@ -5,9 +5,9 @@
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Lit(char),
-    Any,      // ?
-    Star,     // *
-    Super,    // **
+    Any,   // ?
+    Star,  // *
+    Super, // **
     Class { negated: bool, items: Vec<(char, char)> },
 }
 

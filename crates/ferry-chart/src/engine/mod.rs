@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use ferry_gotmpl::{FuncError, Function, Map, TemplateSet, Type, Value};
 
-pub use capabilities::{Capabilities, DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, HelmVersion, KubeVersion, KubeVersionError};
+pub use capabilities::{
+    Capabilities, DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, HelmVersion, KubeVersion, KubeVersionError,
+};
 pub use errors::RenderError;
 
 use crate::chart::Chart;
@@ -53,10 +55,15 @@ pub(crate) fn chart_metadata_value(c: &Chart, is_root: bool) -> Value {
     m.insert("Keywords".into(), list(&md.keywords));
     m.insert(
         "Maintainers".into(),
-        Value::list(md.maintainers.iter().map(|mt| match mt {
-            Some(mt) => crate::chart::maintainer_value(mt),
-            None => Value::Nil(Type::Pointer(Arc::new(Type::Object(Arc::from("v2.Maintainer"))))),
-        }).collect()),
+        Value::list(
+            md.maintainers
+                .iter()
+                .map(|mt| match mt {
+                    Some(mt) => crate::chart::maintainer_value(mt),
+                    None => Value::Nil(Type::Pointer(Arc::new(Type::Object(Arc::from("v2.Maintainer"))))),
+                })
+                .collect(),
+        ),
     );
     m.insert("Icon".into(), s(&md.icon));
     m.insert("APIVersion".into(), s(&md.api_version));
@@ -68,17 +75,25 @@ pub(crate) fn chart_metadata_value(c: &Chart, is_root: bool) -> Value {
     m.insert(
         "Annotations".into(),
         match &md.annotations {
-            Some(a) => Value::typed_map(string_map, a.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()),
+            Some(a) => {
+                Value::typed_map(string_map, a.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
+            }
             None => Value::Nil(string_map),
         },
     );
     m.insert("KubeVersion".into(), s(&md.kube_version));
     m.insert(
         "Dependencies".into(),
-        Value::list(md.dependencies.iter().flatten().map(|d| match d {
-            Some(d) => crate::chart::dependency_value(d),
-            None => Value::Nil(Type::Pointer(Arc::new(Type::Object(Arc::from("v2.Dependency"))))),
-        }).collect()),
+        Value::list(
+            md.dependencies
+                .iter()
+                .flatten()
+                .map(|d| match d {
+                    Some(d) => crate::chart::dependency_value(d),
+                    None => Value::Nil(Type::Pointer(Arc::new(Type::Object(Arc::from("v2.Dependency"))))),
+                })
+                .collect(),
+        ),
     );
     m.insert("Type".into(), s(&md.chart_type));
     m.insert("IsRoot".into(), Value::Bool(is_root));
@@ -86,7 +101,13 @@ pub(crate) fn chart_metadata_value(c: &Chart, is_root: bool) -> Value {
 }
 
 /// `recAllTpls`: the data of every chart and its templates, by full name.
-fn all_templates(c: &Chart, parent: &Map, is_root: bool, full_path: &str, out: &mut BTreeMap<String, Renderable>) -> Map {
+fn all_templates(
+    c: &Chart,
+    parent: &Map,
+    is_root: bool,
+    full_path: &str,
+    out: &mut BTreeMap<String, Renderable>,
+) -> Map {
     let sub_charts = Map::new(Type::map_of_interface(), BTreeMap::new());
     let mut next = BTreeMap::new();
     next.insert("Chart".to_string(), chart_metadata_value(c, is_root));
@@ -170,7 +191,10 @@ fn tpl_function() -> Function {
         }
         match t.execute(&name, &a[1]) {
             Ok(out) => Ok(Value::from(out.replace("<no value>", ""))),
-            Err(e) => Err(FuncError::new(format!("error during tpl function execution for {}: {e}", ferry_goyaml::go_quote(text)))),
+            Err(e) => Err(FuncError::new(format!(
+                "error during tpl function execution for {}: {e}",
+                ferry_goyaml::go_quote(text)
+            ))),
         }
     })
     .returns(Type::String)
@@ -206,11 +230,16 @@ impl Engine {
 
         let mut set = new_template_set(self.strict);
         if self.lint_mode {
-            set.add_func("required", Function::new([Type::String, Type::Interface], |_, a| Ok(match &a[1] {
-                Value::Nil(Type::Interface) | Value::Invalid => Value::from(""),
-                Value::String(s) if s.is_empty() => Value::from(""),
-                v => v.clone(),
-            })));
+            set.add_func(
+                "required",
+                Function::new([Type::String, Type::Interface], |_, a| {
+                    Ok(match &a[1] {
+                        Value::Nil(Type::Interface) | Value::Invalid => Value::from(""),
+                        Value::String(s) if s.is_empty() => Value::from(""),
+                        v => v.clone(),
+                    })
+                }),
+            );
             set.add_func("fail", Function::new([Type::String], |_, _| Ok(Value::from(""))).returns(Type::String));
         }
 
@@ -231,7 +260,8 @@ impl Engine {
             template.insert("Name".to_string(), Value::from(name.as_str()));
             template.insert("BasePath".to_string(), Value::from(r.base_path.as_str()));
             r.vals.insert("Template", Value::typed_map(values_type(), template));
-            let out = set.execute(name, &Value::Map(r.vals.clone())).map_err(|e| errors::reformat_exec_error(name, &e))?;
+            let out =
+                set.execute(name, &Value::Map(r.vals.clone())).map_err(|e| errors::reformat_exec_error(name, &e))?;
             rendered.insert(name.clone(), out.replace("<no value>", ""));
         }
         Ok(rendered)

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use ferry_client::Client;
 use ferry_proto::agent::StatusType;
 use ferry_proto::api::{
-    DeployRequest, Deployment, NewApplication, NewApplicationVersion, NewTarget, PlatformType,
-    TargetAccess,
+    DeployRequest, Deployment, NewApplication, NewApplicationVersion, NewTarget, PlatformType, TargetAccess,
 };
 use uuid::Uuid;
 
@@ -27,14 +26,7 @@ pub fn ferry_binary(release: bool) -> PathBuf {
     let cell = if release { &RELEASE } else { &DEBUG };
     cell.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut args = vec![
-            "build",
-            "-p",
-            "ferry",
-            "--bin",
-            "ferry",
-            "--message-format=json-render-diagnostics",
-        ];
+        let mut args = vec!["build", "-p", "ferry", "--bin", "ferry", "--message-format=json-render-diagnostics"];
         if release {
             args.push("--release");
         }
@@ -43,34 +35,20 @@ pub fn ferry_binary(release: bool) -> PathBuf {
         // environment would rebuild if the nested build saw them (and again for the tests).
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
-            let per_package = [
-                "CARGO_PKG_",
-                "CARGO_MANIFEST_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-            ]
-            .iter()
-            .any(|p| key.starts_with(p))
-                || [
-                    "CARGO_PRIMARY_PACKAGE",
-                    "CARGO_TARGET_TMPDIR",
-                    "CARGO_RUSTC_CURRENT_DIR",
-                    "OUT_DIR",
-                ]
-                .contains(&key.as_ref());
+            let per_package =
+                ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_"].iter().any(|p| key.starts_with(p))
+                    || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR", "OUT_DIR"]
+                        .contains(&key.as_ref());
             if per_package {
                 command.env_remove(key.as_ref());
             }
         }
         // Cargo also prepends its build and toolchain directories to LD_LIBRARY_PATH.
-        let target = std::env::current_exe()
-            .ok()
-            .and_then(|e| e.ancestors().nth(3).map(Path::to_path_buf));
+        let target = std::env::current_exe().ok().and_then(|e| e.ancestors().nth(3).map(Path::to_path_buf));
         if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
             let kept: Vec<PathBuf> = std::env::split_paths(&paths)
                 .filter(|p| {
-                    !target.as_ref().is_some_and(|t| p.starts_with(t))
-                        && !p.to_string_lossy().contains("/toolchains/")
+                    !target.as_ref().is_some_and(|t| p.starts_with(t)) && !p.to_string_lossy().contains("/toolchains/")
                 })
                 .collect();
             match std::env::join_paths(&kept) {
@@ -96,21 +74,13 @@ pub fn ferry_binary(release: bool) -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Copies a child's output into a log file (so pipes never fill up).
 fn drain(reader: impl std::io::Read + Send + 'static, log: PathBuf) {
     std::thread::spawn(move || {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         for line in BufReader::new(reader).lines().map_while(Result::ok) {
             let _ = writeln!(file, "{line}");
         }
@@ -159,13 +129,7 @@ impl HubProcess {
         ]
         .map(String::from)
         .to_vec();
-        let mut hub = HubProcess {
-            url,
-            token: String::new(),
-            child: None,
-            args,
-            dir,
-        };
+        let mut hub = HubProcess { url, token: String::new(), child: None, args, dir };
         hub.token = hub.spawn().expect("a first start prints the API token");
         hub
     }
@@ -208,10 +172,7 @@ impl HubProcess {
         let addr = self.url.trim_start_matches("http://").to_string();
         let start = Instant::now();
         while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "hub did not listen on {addr}"
-            );
+            assert!(start.elapsed() < Duration::from_secs(30), "hub did not listen on {addr}");
             std::thread::sleep(Duration::from_millis(50));
         }
         token
@@ -240,10 +201,7 @@ impl HubProcess {
 impl Drop for HubProcess {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!(
-                "--- hub log (tail) ---\n{}",
-                tail(&self.dir.path().join("hub.log"), 30)
-            );
+            eprintln!("--- hub log (tail) ---\n{}", tail(&self.dir.path().join("hub.log"), 30));
         }
         self.stop();
     }
@@ -261,12 +219,7 @@ pub struct AgentProcess {
 
 impl AgentProcess {
     /// Starts an agent for a target.
-    pub fn start(
-        binary: PathBuf,
-        hub_url: &str,
-        access: &TargetAccess,
-        interval: &str,
-    ) -> AgentProcess {
+    pub fn start(binary: PathBuf, hub_url: &str, access: &TargetAccess, interval: &str) -> AgentProcess {
         Self::start_with(binary, hub_url, access, interval, &[])
     }
 
@@ -282,24 +235,13 @@ impl AgentProcess {
         let mut env = vec![
             ("FERRY_HUB_URL".to_string(), hub_url.to_string()),
             ("FERRY_TARGET_ID".to_string(), access.target_id.to_string()),
-            (
-                "FERRY_TARGET_SECRET".to_string(),
-                access.target_secret.clone(),
-            ),
+            ("FERRY_TARGET_SECRET".to_string(), access.target_secret.clone()),
             ("FERRY_INTERVAL".to_string(), interval.to_string()),
-            (
-                "FERRY_STATE_DIR".to_string(),
-                state.path().join("state").to_string_lossy().into_owned(),
-            ),
+            ("FERRY_STATE_DIR".to_string(), state.path().join("state").to_string_lossy().into_owned()),
             ("FERRY_LOG".to_string(), "info".to_string()),
         ];
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let mut agent = AgentProcess {
-            child: None,
-            env,
-            state,
-            binary,
-        };
+        let mut agent = AgentProcess { child: None, env, state, binary };
         agent.spawn();
         agent
     }
@@ -354,10 +296,7 @@ impl AgentProcess {
 impl Drop for AgentProcess {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!(
-                "--- agent log (tail) ---\n{}",
-                tail(&self.state.path().join("agent.log"), 40)
-            );
+            eprintln!("--- agent log (tail) ---\n{}", tail(&self.state.path().join("agent.log"), 40));
         }
         self.kill();
     }
@@ -366,10 +305,7 @@ impl Drop for AgentProcess {
 /// Creates a Docker application with one version; returns the version id.
 pub async fn docker_app(client: &Client, name: &str, compose: &str, env: &str) -> Uuid {
     let app = client
-        .create_application(&NewApplication {
-            name: name.into(),
-            kind: PlatformType::Docker,
-        })
+        .create_application(&NewApplication { name: name.into(), kind: PlatformType::Docker })
         .await
         .expect("create application");
     add_version(client, app.id, "1.0.0", compose, env).await
@@ -406,10 +342,7 @@ pub async fn docker_target(client: &Client, name: &str) -> TargetAccess {
         })
         .await
         .expect("create target");
-    client
-        .target_access(target.id)
-        .await
-        .expect("target access")
+    client.target_access(target.id).await.expect("target access")
 }
 
 /// Deploys a version to a target.
@@ -427,32 +360,15 @@ pub async fn deploy(client: &Client, target: Uuid, version: Uuid, env: Option<&s
 }
 
 /// Waits until the deployment's current revision reports `want`; returns the message.
-pub async fn wait_status(
-    client: &Client,
-    deployment: Uuid,
-    want: StatusType,
-    limit: Duration,
-) -> String {
-    super::wait_for(
-        limit,
-        &format!("deployment {deployment} {want:?}"),
-        || async {
-            let d = client
-                .deployment(deployment)
-                .await
-                .map_err(|e| e.to_string())?;
-            match d.status {
-                Some(s) if s.revision_id == d.revision.id && s.kind == want => Ok(s.message),
-                Some(s) => Err(format!(
-                    "revision {} {:?}: {}",
-                    s.revision_id == d.revision.id,
-                    s.kind,
-                    s.message
-                )),
-                None => Err("no status".into()),
-            }
-        },
-    )
+pub async fn wait_status(client: &Client, deployment: Uuid, want: StatusType, limit: Duration) -> String {
+    super::wait_for(limit, &format!("deployment {deployment} {want:?}"), || async {
+        let d = client.deployment(deployment).await.map_err(|e| e.to_string())?;
+        match d.status {
+            Some(s) if s.revision_id == d.revision.id && s.kind == want => Ok(s.message),
+            Some(s) => Err(format!("revision {} {:?}: {}", s.revision_id == d.revision.id, s.kind, s.message)),
+            None => Err("no status".into()),
+        }
+    })
     .await
 }
 

@@ -45,17 +45,7 @@ pub fn busybox() -> String {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod busybox");
     std::fs::write(context.path().join("Dockerfile"), DOCKERFILE).expect("write Dockerfile");
-    sh(
-        "docker",
-        &[
-            "build",
-            "-q",
-            "--force-rm",
-            "-t",
-            &tag,
-            &context.path().to_string_lossy(),
-        ],
-    );
+    sh("docker", &["build", "-q", "--force-rm", "-t", &tag, &context.path().to_string_lossy()]);
     tag
 }
 
@@ -73,14 +63,5 @@ pub fn agent_image_script() -> PathBuf {
 pub fn agent(ferry_binary: &Path, tag: &str) -> String {
     let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let script = agent_image_script();
-    sh(
-        "bash",
-        &[
-            &script.to_string_lossy(),
-            &ferry_binary.to_string_lossy(),
-            tag,
-        ],
-    )
-    .trim()
-    .to_string()
+    sh("bash", &[&script.to_string_lossy(), &ferry_binary.to_string_lossy(), tag]).trim().to_string()
 }

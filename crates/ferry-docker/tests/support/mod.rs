@@ -36,36 +36,22 @@ pub fn require(present: bool, what: &str) -> Result<(), ()> {
 
 /// Whether a program runs (`program args…` exits 0).
 pub fn runs(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 /// The prerequisites of every Docker test: the engine and Compose (v2 or v1).
 pub fn docker_prerequisites() -> Result<(), ()> {
-    require(
-        runs("docker", &["info"]),
-        "a running Docker engine (`docker info`)",
-    )?;
+    require(runs("docker", &["info"]), "a running Docker engine (`docker info`)")?;
     require(
         runs("docker", &["compose", "version"]) || runs("docker-compose", &["version"]),
         "Docker Compose (`docker compose` or Debian's docker-compose)",
     )?;
-    require(
-        Path::new(images::BUSYBOX).is_file(),
-        "Debian's busybox-static (/bin/busybox)",
-    )
+    require(Path::new(images::BUSYBOX).is_file(), "Debian's busybox-static (/bin/busybox)")
 }
 
 /// Runs a command and returns its standard output; panics with its output on failure.
 pub fn sh(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
     assert!(
         out.status.success(),
         "{program} {args:?} failed: {}{}",
@@ -161,12 +147,7 @@ impl Drop for Cleanup {
         for stack in self.stacks.lock().map(|s| s.clone()).unwrap_or_default() {
             quiet("docker", &["stack", "rm", &stack]);
         }
-        for name in self
-            .containers
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default()
-        {
+        for name in self.containers.lock().map(|s| s.clone()).unwrap_or_default() {
             quiet("docker", &["rm", "-f", &name]);
         }
         self.remove_by_filter(&format!("label={RUN_LABEL}={}", self.run));
@@ -195,10 +176,7 @@ impl Swarm {
     pub fn ensure() -> Swarm {
         let created = !swarm_active();
         if created {
-            sh(
-                "docker",
-                &["swarm", "init", "--advertise-addr", "127.0.0.1"],
-            );
+            sh("docker", &["swarm", "init", "--advertise-addr", "127.0.0.1"]);
         }
         Swarm { created }
     }

@@ -21,11 +21,7 @@ impl Registry {
     /// Starts a registry that admits `user` with `password`.
     pub fn start(user: &str, password: &str) -> Registry {
         let dir = tempfile::tempdir().expect("tempdir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let htpasswd = sh("htpasswd", &["-Bbn", user, password]);
         std::fs::write(dir.path().join("htpasswd"), htpasswd).unwrap();
         let config = format!(
@@ -44,19 +40,10 @@ impl Registry {
         let host = format!("127.0.0.1:{port}");
         let start = Instant::now();
         while std::net::TcpStream::connect(&host).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "docker-registry did not listen on {host}"
-            );
+            assert!(start.elapsed() < Duration::from_secs(20), "docker-registry did not listen on {host}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Registry {
-            host,
-            user: user.into(),
-            password: password.into(),
-            child,
-            dir,
-        }
+        Registry { host, user: user.into(), password: password.into(), child, dir }
     }
 
     /// Pushes a local image tag with the registry's credentials, kept in a private client
@@ -66,30 +53,14 @@ impl Registry {
         std::fs::create_dir_all(&config).unwrap();
         let config = config.to_string_lossy().into_owned();
         let mut login = Command::new("docker")
-            .args([
-                "--config",
-                &config,
-                "login",
-                "-u",
-                &self.user,
-                "--password-stdin",
-                &self.host,
-            ])
+            .args(["--config", &config, "login", "-u", &self.user, "--password-stdin", &self.host])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .expect("docker login");
         use std::io::Write;
-        login
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(self.password.as_bytes())
-            .unwrap();
-        assert!(
-            login.wait().unwrap().success(),
-            "docker login to the test registry"
-        );
+        login.stdin.take().unwrap().write_all(self.password.as_bytes()).unwrap();
+        assert!(login.wait().unwrap().success(), "docker login to the test registry");
         sh("docker", &["--config", &config, "push", image]);
     }
 }

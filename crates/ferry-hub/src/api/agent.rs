@@ -214,8 +214,9 @@ pub(crate) async fn desired_body(hub: &Hub, target: &TargetRecord) -> Result<Vec
     };
     let mut deployments = Vec::with_capacity(desired.len());
     for d in &desired {
-        let auth = crate::secrets::unseal_registry_auth(&hub.sealer, target.organization_id, &d.deployment.revision.spec)
-            .map_err(|e| internal(e.to_string()))?;
+        let auth =
+            crate::secrets::unseal_registry_auth(&hub.sealer, target.organization_id, &d.deployment.revision.spec)
+                .map_err(|e| internal(e.to_string()))?;
         let deployment = desired::agent_deployment(target, d, auth, &secrets)
             .map_err(|e| internal(format!("deployment {}: {e}", d.deployment.id)))?;
         deployments.push(deployment);

@@ -68,7 +68,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
             other => {
                 tracing::error!(error = %other, "store failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: the database failed; see the hub's log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error: the database failed; see the hub's log",
+                )
             }
         }
     }
@@ -130,12 +133,9 @@ impl AgentError {
 
 impl IntoResponse for AgentError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{}\n", self.message),
-        )
-            .into_response();
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", self.message))
+                .into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -244,7 +244,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
 /// Parses an id from a path segment.
 pub fn parse_id(what: &str, text: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(text).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("{what} {text:?} not found: not a valid id")))
+    uuid::Uuid::parse_str(text)
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("{what} {text:?} not found: not a valid id")))
 }
 
 #[cfg(test)]

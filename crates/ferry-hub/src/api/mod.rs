@@ -20,7 +20,7 @@ use uuid::Uuid;
 pub use error::{AgentError, ApiError};
 
 use crate::clock::Clock;
-use crate::crypto::{SecretHasher, Sealer, TokenIssuer};
+use crate::crypto::{Sealer, SecretHasher, TokenIssuer};
 use crate::presence::Presence;
 use crate::ratelimit::Limiter;
 use crate::settings::Settings;

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use ferry_proto::api::{
     AgentVersion, Application, ApplicationVersion, DeployRequest, Deployment, DeploymentState, Identity,
-    NewAgentVersion, NewApplication, NewApplicationVersion, NewTarget, PlatformType, Revision, Scope,
-    SecretInfo, SecretValue, Target, TargetAccess, TargetMetrics, TargetPatch, TargetState,
+    NewAgentVersion, NewApplication, NewApplicationVersion, NewTarget, PlatformType, Revision, Scope, SecretInfo,
+    SecretValue, Target, TargetAccess, TargetMetrics, TargetPatch, TargetState,
 };
 use ferry_proto::api::{DockerType, MetricsSample};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,9 @@ use uuid::Uuid;
 use super::error::{ApiError, Body, Query, parse_id};
 use super::{AppState, Hub};
 use crate::crypto::{new_api_token, new_target_secret, token_digest};
-use crate::store::{DeploymentRecord, LogQuery, RevisionRecord, RevisionSpec, TargetChanges, TargetRecord, TargetSpec, TokenOwner};
+use crate::store::{
+    DeploymentRecord, LogQuery, RevisionRecord, RevisionSpec, TargetChanges, TargetRecord, TargetSpec, TokenOwner,
+};
 use crate::{secrets, template, validate};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -42,10 +44,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/targets/{target}/logs", get(target_logs))
         .route("/api/v1/agent-versions", get(list_agent_versions).post(create_agent_version))
         .route("/api/v1/deployments", get(list_deployments).post(create_deployment))
-        .route(
-            "/api/v1/deployments/{deployment}",
-            get(get_deployment).put(update_deployment).delete(delete_deployment),
-        )
+        .route("/api/v1/deployments/{deployment}", get(get_deployment).put(update_deployment).delete(delete_deployment))
         .route("/api/v1/deployments/{deployment}/revisions", get(list_revisions))
         .route("/api/v1/deployments/{deployment}/status", get(status_history))
         .route("/api/v1/deployments/{deployment}/logs", get(deployment_logs))
@@ -88,12 +87,7 @@ fn created<T: Serialize>(value: T) -> Response {
 
 async fn me(State(hub): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Identity>> {
     let (organization_name, email) = hub.store.identity(caller.0).await?;
-    Ok(axum::Json(Identity {
-        organization_id: caller.org(),
-        organization_name,
-        user_id: caller.0.user_id,
-        email,
-    }))
+    Ok(axum::Json(Identity { organization_id: caller.org(), organization_name, user_id: caller.0.user_id, email }))
 }
 
 #[derive(Deserialize)]
@@ -134,17 +128,29 @@ pub(crate) async fn add_application(hub: &Hub, org: Uuid, req: &NewApplication) 
     Ok(hub.store.create_application(org, &req.name, req.kind, hub.clock.now()).await?)
 }
 
-async fn get_application(State(hub): State<AppState>, caller: Caller, Path(app): Path<String>) -> ApiResult<axum::Json<Application>> {
+async fn get_application(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(app): Path<String>,
+) -> ApiResult<axum::Json<Application>> {
     let id = parse_id("application", &app)?;
     Ok(axum::Json(hub.store.application(caller.org(), id).await?))
 }
 
-async fn delete_application(State(hub): State<AppState>, caller: Caller, Path(app): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_application(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(app): Path<String>,
+) -> ApiResult<StatusCode> {
     hub.store.delete_application(caller.org(), parse_id("application", &app)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_versions(State(hub): State<AppState>, caller: Caller, Path(app): Path<String>) -> ApiResult<axum::Json<Vec<ApplicationVersion>>> {
+async fn list_versions(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(app): Path<String>,
+) -> ApiResult<axum::Json<Vec<ApplicationVersion>>> {
     let id = parse_id("application", &app)?;
     Ok(axum::Json(hub.store.application(caller.org(), id).await?.versions))
 }
@@ -159,7 +165,12 @@ async fn create_version(
 }
 
 /// Validates and adds a version to an application (REST API and web UI).
-pub(crate) async fn add_version(hub: &Hub, org: Uuid, app: Uuid, mut spec: NewApplicationVersion) -> ApiResult<ApplicationVersion> {
+pub(crate) async fn add_version(
+    hub: &Hub,
+    org: Uuid,
+    app: Uuid,
+    mut spec: NewApplicationVersion,
+) -> ApiResult<ApplicationVersion> {
     let app = hub.store.application(org, app).await?;
     validate::application_version(app.kind, &mut spec)?;
     Ok(hub.store.create_version(org, app.id, &spec, hub.clock.now()).await?)
@@ -259,7 +270,11 @@ pub(crate) async fn add_target(hub: &Hub, org: Uuid, req: NewTarget) -> ApiResul
     Ok(target_view(hub, target))
 }
 
-async fn get_target(State(hub): State<AppState>, caller: Caller, Path(target): Path<String>) -> ApiResult<axum::Json<Target>> {
+async fn get_target(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(target): Path<String>,
+) -> ApiResult<axum::Json<Target>> {
     let record = hub.store.target(caller.org(), parse_id("target", &target)?).await?;
     Ok(axum::Json(target_view(&hub, record)))
 }
@@ -288,7 +303,11 @@ pub(crate) async fn change_target(hub: &Hub, org: Uuid, target: Uuid, patch: Tar
     Ok(target_view(hub, record))
 }
 
-async fn delete_target(State(hub): State<AppState>, caller: Caller, Path(target): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_target(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(target): Path<String>,
+) -> ApiResult<StatusCode> {
     hub.store.delete_target(caller.org(), parse_id("target", &target)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -309,10 +328,8 @@ pub(crate) async fn issue_access(hub: &Hub, org: Uuid, target: Uuid) -> ApiResul
     let secret = new_target_secret()?;
     let hash = hub.hasher.hash(secret.clone()).await?;
     hub.store.set_target_secret(org, target, &hash, hub.clock.now()).await?;
-    let connect_url = format!(
-        "{}/api/v1/connect?targetId={}&targetSecret={}",
-        hub.settings.public_url, record.id, secret
-    );
+    let connect_url =
+        format!("{}/api/v1/connect?targetId={}&targetSecret={}", hub.settings.public_url, record.id, secret);
     Ok(TargetAccess {
         target_id: record.id,
         connect_command: connect_command(record.kind, record.namespace.as_deref(), &connect_url),
@@ -381,7 +398,10 @@ async fn create_agent_version(
 ) -> ApiResult<Response> {
     validate::name("name", &req.name)?;
     if req.image.trim().is_empty() || req.image.chars().any(char::is_whitespace) {
-        return Err(ApiError::field("image", "image must be an image reference such as ghcr.io/acme/ferry-agent:1.2.3"));
+        return Err(ApiError::field(
+            "image",
+            "image must be an image reference such as ghcr.io/acme/ferry-agent:1.2.3",
+        ));
     }
     Ok(created(hub.store.create_agent_version(&req.name, &req.image, hub.clock.now()).await?))
 }
@@ -465,7 +485,10 @@ pub(crate) async fn plan_revision(
     if app.kind != target.kind {
         return Err(ApiError::field(
             "applicationVersionId",
-            format!("{:?} is a {} application but target {:?} is a {} target", app.name, app.kind, target.name, target.kind),
+            format!(
+                "{:?} is a {} application but target {:?} is a {} target",
+                app.name, app.kind, target.name, target.kind
+            ),
         ));
     }
     let mut texts: Vec<(&str, String)> = Vec::new();
@@ -537,12 +560,17 @@ pub(crate) async fn plan_revision(
     // secrets are in: find out now rather than on the customer's machine.
     let referenced: BTreeSet<String> = texts.iter().flat_map(|(_, t)| template::references(t)).collect();
     if !referenced.is_empty() {
-        let known = secrets::load(hub, org).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let known = secrets::load(hub, org)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         for (field, text) in &texts {
             let rendered = template::render(text, &known).map_err(|e| ApiError::field(*field, e.to_string()))?;
             if *field == "values" {
                 validate::values("values", &rendered).map_err(|e| {
-                    ApiError::field("values", format!("values are not a YAML map once secrets are filled in: {}", e.message))
+                    ApiError::field(
+                        "values",
+                        format!("values are not a YAML map once secrets are filled in: {}", e.message),
+                    )
                 })?;
             }
         }
@@ -595,21 +623,18 @@ pub(crate) async fn deploy(hub: &Hub, org: Uuid, req: &DeployRequest) -> ApiResu
         ),
         other => other.into(),
     })?;
-    let existing = hub
-        .store
-        .deployments(org, Some(target.id))
-        .await?
-        .into_iter()
-        .find(|d| d.application_id == app.id);
+    let existing = hub.store.deployments(org, Some(target.id)).await?.into_iter().find(|d| d.application_id == app.id);
     let (spec, release_name) = plan_revision(hub, org, &target, req, existing.as_ref()).await?;
-    let (deployment, was_created) = hub
-        .store
-        .deploy(org, target.id, release_name.as_deref(), req.logs_enabled, &spec, hub.clock.now())
-        .await?;
+    let (deployment, was_created) =
+        hub.store.deploy(org, target.id, release_name.as_deref(), req.logs_enabled, &spec, hub.clock.now()).await?;
     Ok((deployment_view(hub, deployment), was_created))
 }
 
-async fn get_deployment(State(hub): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Deployment>> {
+async fn get_deployment(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Deployment>> {
     let d = hub.store.deployment(caller.org(), parse_id("deployment", &id)?).await?;
     Ok(axum::Json(deployment_view(&hub, d)))
 }
@@ -635,12 +660,20 @@ pub(crate) async fn redeploy(hub: &Hub, org: Uuid, deployment: Uuid, req: &Deplo
     Ok(deployment_view(hub, updated))
 }
 
-async fn delete_deployment(State(hub): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_deployment(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     hub.store.delete_deployment(caller.org(), parse_id("deployment", &id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_revisions(State(hub): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Vec<Revision>>> {
+async fn list_revisions(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<Revision>>> {
     let revisions = hub.store.revisions(caller.org(), parse_id("deployment", &id)?).await?;
     Ok(axum::Json(revisions.into_iter().map(revision_view).collect()))
 }
@@ -690,7 +723,11 @@ async fn deployment_logs(
     Ok(axum::Json(page).into_response())
 }
 
-async fn log_resources(State(hub): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Vec<String>>> {
+async fn log_resources(
+    State(hub): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<String>>> {
     Ok(axum::Json(hub.store.log_resources(caller.org(), parse_id("deployment", &id)?).await?))
 }
 

@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use ferry_proto::agent::{AgentLogRecord, LogRecord, MetricsReport, RegistryCredentials, StatusType};
 use ferry_proto::api::{
-    AgentLogLine, AgentVersion, Application, ApplicationVersion, DeploymentStatus, DockerType,
-    HelmOptions, LogLine, LogPage, MetricsSample, NewApplicationVersion, Page, PlatformType, Scope,
-    SecretInfo,
+    AgentLogLine, AgentVersion, Application, ApplicationVersion, DeploymentStatus, DockerType, HelmOptions, LogLine,
+    LogPage, MetricsSample, NewApplicationVersion, Page, PlatformType, Scope, SecretInfo,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -315,18 +314,33 @@ pub trait Store: Send + Sync {
     // --- organizations, users, tokens -------------------------------------------------
     /// On an empty database, creates an organization, an admin user and an API token
     /// (given as its digest) in one transaction; `None` if any organization exists.
-    async fn bootstrap(&self, org_name: &str, email: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<Option<Bootstrap>>;
+    async fn bootstrap(
+        &self,
+        org_name: &str,
+        email: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Bootstrap>>;
     /// Creates another organization with its first user and token.
-    async fn create_organization(&self, org_name: &str, email: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<Bootstrap>;
+    async fn create_organization(
+        &self,
+        org_name: &str,
+        email: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Bootstrap>;
     /// Where the data lives, for the startup message.
     fn describe(&self) -> String;
     /// Finds the owner of an API token by its digest.
     async fn token_owner(&self, token_digest: &str) -> StoreResult<Option<TokenOwner>>;
     /// Adds an API token for a user.
-    async fn add_api_token(&self, owner: TokenOwner, name: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<()>;
+    async fn add_api_token(
+        &self,
+        owner: TokenOwner,
+        name: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Organization name and user email.
     async fn identity(&self, owner: TokenOwner) -> StoreResult<(String, String)>;
     /// Finds a user by email: (owner, password hash).
@@ -338,8 +352,13 @@ pub trait Store: Send + Sync {
 
     // --- web UI sessions ----------------------------------------------------------------
     /// Stores a new browser session under the digest of its token.
-    async fn create_session(&self, token_digest: &str, owner: TokenOwner, csrf_token: &str, now: OffsetDateTime)
-    -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        token_digest: &str,
+        owner: TokenOwner,
+        csrf_token: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// A session by the digest of its token, with its user's email.
     async fn session(&self, token_digest: &str) -> StoreResult<Option<SessionRecord>>;
     /// Notes that a session was used.
@@ -349,8 +368,11 @@ pub trait Store: Send + Sync {
     /// Ends a session.
     async fn delete_session(&self, token_digest: &str) -> StoreResult<()>;
     /// Removes sessions idle since `idle_before` or created before `created_before`.
-    async fn delete_expired_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime)
-    -> StoreResult<u64>;
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> StoreResult<u64>;
 
     // --- agent versions -----------------------------------------------------------------
     /// Registers (or finds) an agent version by name; the image is updated if it changed.
@@ -364,8 +386,13 @@ pub trait Store: Send + Sync {
 
     // --- applications -------------------------------------------------------------------
     /// Creates an application.
-    async fn create_application(&self, org: Uuid, name: &str, kind: PlatformType, now: OffsetDateTime)
-    -> StoreResult<Application>;
+    async fn create_application(
+        &self,
+        org: Uuid,
+        name: &str,
+        kind: PlatformType,
+        now: OffsetDateTime,
+    ) -> StoreResult<Application>;
     /// All applications with their versions.
     async fn applications(&self, org: Uuid) -> StoreResult<Vec<Application>>;
     /// One application with its versions.
@@ -373,13 +400,23 @@ pub trait Store: Send + Sync {
     /// Deletes an application that is not deployed anywhere.
     async fn delete_application(&self, org: Uuid, id: Uuid) -> StoreResult<()>;
     /// Adds a version.
-    async fn create_version(&self, org: Uuid, app: Uuid, spec: &NewApplicationVersion, now: OffsetDateTime)
-    -> StoreResult<ApplicationVersion>;
+    async fn create_version(
+        &self,
+        org: Uuid,
+        app: Uuid,
+        spec: &NewApplicationVersion,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApplicationVersion>;
     /// One version, with its application.
     async fn version(&self, org: Uuid, id: Uuid) -> StoreResult<(Application, ApplicationVersion)>;
     /// Archives or restores a version.
-    async fn set_version_archived(&self, org: Uuid, app: Uuid, id: Uuid, at: Option<OffsetDateTime>)
-    -> StoreResult<ApplicationVersion>;
+    async fn set_version_archived(
+        &self,
+        org: Uuid,
+        app: Uuid,
+        id: Uuid,
+        at: Option<OffsetDateTime>,
+    ) -> StoreResult<ApplicationVersion>;
 
     // --- targets ------------------------------------------------------------------------
     /// Creates a target.
@@ -439,8 +476,13 @@ pub trait Store: Send + Sync {
     /// when identical. `NotFound` when the revision is not the target's.
     async fn record_status(&self, org: Uuid, target: Uuid, update: &StatusUpdate) -> StoreResult<()>;
     /// Status history of a deployment, newest first.
-    async fn statuses(&self, org: Uuid, deployment: Uuid, before: Option<i64>, limit: i64)
-    -> StoreResult<Page<DeploymentStatus>>;
+    async fn statuses(
+        &self,
+        org: Uuid,
+        deployment: Uuid,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Page<DeploymentStatus>>;
     /// Stores log lines of the target's deployments; lines naming other deployments or
     /// revisions are dropped. Returns how many were stored.
     async fn insert_logs(&self, org: Uuid, target: Uuid, lines: &[LogRecord]) -> StoreResult<usize>;
@@ -451,13 +493,23 @@ pub trait Store: Send + Sync {
     /// Stores the agent's own log lines.
     async fn insert_agent_logs(&self, target: Uuid, lines: &[AgentLogRecord]) -> StoreResult<()>;
     /// Reads an agent's own log.
-    async fn agent_logs(&self, org: Uuid, target: Uuid, after: Option<i64>, limit: i64)
-    -> StoreResult<LogPage<AgentLogLine>>;
+    async fn agent_logs(
+        &self,
+        org: Uuid,
+        target: Uuid,
+        after: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<LogPage<AgentLogLine>>;
     /// Stores a metrics sample.
     async fn insert_metrics(&self, target: Uuid, at: OffsetDateTime, report: &MetricsReport) -> StoreResult<()>;
     /// Metrics of a target in a window (raw where still kept, hourly averages before).
-    async fn metrics(&self, org: Uuid, target: Uuid, from: OffsetDateTime, to: OffsetDateTime)
-    -> StoreResult<(Option<MetricsSample>, Vec<MetricsSample>)>;
+    async fn metrics(
+        &self,
+        org: Uuid,
+        target: Uuid,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> StoreResult<(Option<MetricsSample>, Vec<MetricsSample>)>;
 
     // --- secrets ------------------------------------------------------------------------
     /// Creates or replaces a secret (already sealed).

@@ -11,9 +11,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use ferry_proto::agent::{AgentLogRecord, DiskMetric, LogRecord, MetricsReport, StatusType};
 use ferry_proto::api::{
-    AgentLogLine, AgentVersion, Application, ApplicationVersion, ChartType, DeploymentStatus,
-    DockerType, LogLine, LogPage, MetricsSample, NewApplicationVersion, Page, PlatformType, Scope,
-    SecretInfo,
+    AgentLogLine, AgentVersion, Application, ApplicationVersion, ChartType, DeploymentStatus, DockerType, LogLine,
+    LogPage, MetricsSample, NewApplicationVersion, Page, PlatformType, Scope, SecretInfo,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
@@ -93,8 +92,13 @@ fn conflict_if_unique(e: sqlx::Error, message: impl FnOnce() -> String) -> Store
     if unique_violation(&e) { StoreError::Conflict(message()) } else { StoreError::Database(e) }
 }
 
-fn agent_version_from(row: &AnyRow, prefix_id: &'static str, name: &'static str, image: &'static str, created: &'static str)
--> StoreResult<AgentVersion> {
+fn agent_version_from(
+    row: &AnyRow,
+    prefix_id: &'static str,
+    name: &'static str,
+    image: &'static str,
+    created: &'static str,
+) -> StoreResult<AgentVersion> {
     Ok(AgentVersion {
         id: get_uuid(row, prefix_id)?,
         name: row.try_get(name)?,
@@ -156,9 +160,7 @@ fn version_from(row: &AnyRow) -> StoreResult<ApplicationVersion> {
             name: row.try_get("v_name")?,
             compose_file: row.try_get("compose_file")?,
             env_template: row.try_get("env_template")?,
-            chart_type: chart_type
-                .map(|c| ChartType::parse(&c).ok_or_else(|| corrupt("chart_type", c)))
-                .transpose()?,
+            chart_type: chart_type.map(|c| ChartType::parse(&c).ok_or_else(|| corrupt("chart_type", c))).transpose()?,
             chart_url: row.try_get("chart_url")?,
             chart_name: row.try_get("chart_name")?,
             chart_version: row.try_get("chart_version")?,
@@ -232,10 +234,9 @@ const STATUS_COLUMNS: [&str; 7] = ["id", "revision_id", "type", "message", "coun
 fn deployment_from(row: &AnyRow) -> StoreResult<(DeploymentRecord, ApplicationVersion)> {
     let version = version_from(row)?;
     let status = match row.try_get::<Option<i64>, _>("s_id")? {
-        Some(_) => Some(status_from(
-            row,
-            ["s_id", "s_revision_id", "s_type", "s_message", "s_count", "s_first", "s_last"],
-        )?),
+        Some(_) => {
+            Some(status_from(row, ["s_id", "s_revision_id", "s_type", "s_message", "s_count", "s_first", "s_last"])?)
+        }
         None => None,
     };
     let id = get_uuid(row, "id")?;
@@ -325,14 +326,16 @@ impl SqlStore {
             .bind(nanos(now))
             .execute(&mut **tx)
             .await?;
-        sqlx::query("INSERT INTO users (id, organization_id, email, password_hash, created_at) VALUES ($1, $2, $3, NULL, $4)")
-            .bind(user.to_string())
-            .bind(org.to_string())
-            .bind(email.to_string())
-            .bind(nanos(now))
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| conflict_if_unique(e, || format!("a user with email {email:?} already exists")))?;
+        sqlx::query(
+            "INSERT INTO users (id, organization_id, email, password_hash, created_at) VALUES ($1, $2, $3, NULL, $4)",
+        )
+        .bind(user.to_string())
+        .bind(org.to_string())
+        .bind(email.to_string())
+        .bind(nanos(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| conflict_if_unique(e, || format!("a user with email {email:?} already exists")))?;
         sqlx::query(
             "INSERT INTO api_tokens (id, organization_id, user_id, name, token_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -370,7 +373,8 @@ impl SqlStore {
     }
 
     async fn ensure_deployment(&self, org: Uuid, id: Uuid) -> StoreResult<()> {
-        self.ensure_exists("SELECT id FROM deployments WHERE organization_id = $1 AND id = $2", "deployment", org, id).await
+        self.ensure_exists("SELECT id FROM deployments WHERE organization_id = $1 AND id = $2", "deployment", org, id)
+            .await
     }
 
     async fn ensure_target(&self, org: Uuid, id: Uuid) -> StoreResult<()> {
@@ -389,8 +393,12 @@ impl SqlStore {
         conflict: impl FnOnce(i64) -> String,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        let used: i64 =
-            sqlx::query(count_sql).bind(org.to_string()).bind(id.to_string()).fetch_one(&mut *tx).await?.try_get("n")?;
+        let used: i64 = sqlx::query(count_sql)
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
         if used > 0 {
             return Err(StoreError::Conflict(conflict(used)));
         }
@@ -517,7 +525,6 @@ impl SqlStore {
         Ok((self.deployment_in(org, id).await?.0, created))
     }
 
-
     /// Deletes one row that agents' desired state depends on (`$1` org, `$2` key) and bumps
     /// the organization's generation so agents see the change on their next poll.
     async fn delete_desired(&self, sql: &'static str, what: &'static str, org: Uuid, key: String) -> StoreResult<()> {
@@ -555,8 +562,13 @@ impl SqlStore {
         }
     }
 
-    async fn cap_rows(&self, groups: &'static str, threshold: &'static str, delete: &'static str, cap: i64)
-    -> StoreResult<u64> {
+    async fn cap_rows(
+        &self,
+        groups: &'static str,
+        threshold: &'static str,
+        delete: &'static str,
+        cap: i64,
+    ) -> StoreResult<u64> {
         let owners: Vec<String> = sqlx::query(groups)
             .bind(cap)
             .fetch_all(&self.read)
@@ -566,7 +578,8 @@ impl SqlStore {
             .collect::<Result<_, _>>()?;
         let mut total = 0;
         for owner in owners {
-            let Some(row) = sqlx::query(threshold).bind(owner.clone()).bind(cap).fetch_optional(&self.read).await? else {
+            let Some(row) = sqlx::query(threshold).bind(owner.clone()).bind(cap).fetch_optional(&self.read).await?
+            else {
                 continue;
             };
             let id: i64 = row.try_get("id")?;
@@ -615,8 +628,13 @@ impl Store for SqlStore {
         self.location.clone()
     }
 
-    async fn bootstrap(&self, org_name: &str, email: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<Option<Bootstrap>> {
+    async fn bootstrap(
+        &self,
+        org_name: &str,
+        email: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Bootstrap>> {
         let mut tx = self.write.begin().await?;
         let claimed = sqlx::query("INSERT INTO hub_settings (key, value) VALUES ('bootstrap', $1)")
             .bind(nanos(now).to_string())
@@ -632,8 +650,13 @@ impl Store for SqlStore {
         Ok(Some(done))
     }
 
-    async fn create_organization(&self, org_name: &str, email: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<Bootstrap> {
+    async fn create_organization(
+        &self,
+        org_name: &str,
+        email: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Bootstrap> {
         let mut tx = self.write.begin().await?;
         let done = Self::insert_org_user_token(&mut tx, org_name, email, token_digest, now).await?;
         tx.commit().await?;
@@ -651,8 +674,13 @@ impl Store for SqlStore {
         .transpose()
     }
 
-    async fn add_api_token(&self, owner: TokenOwner, name: &str, token_digest: &str, now: OffsetDateTime)
-    -> StoreResult<()> {
+    async fn add_api_token(
+        &self,
+        owner: TokenOwner,
+        name: &str,
+        token_digest: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_tokens (id, organization_id, user_id, name, token_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -714,8 +742,13 @@ impl Store for SqlStore {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
-    async fn create_session(&self, token_digest: &str, owner: TokenOwner, csrf_token: &str, now: OffsetDateTime)
-    -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        token_digest: &str,
+        owner: TokenOwner,
+        csrf_token: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO ui_sessions (token_hash, user_id, organization_id, csrf_token, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
@@ -780,8 +813,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn delete_expired_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime)
-    -> StoreResult<u64> {
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> StoreResult<u64> {
         Ok(sqlx::query("DELETE FROM ui_sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(nanos(idle_before))
             .bind(nanos(created_before))
@@ -836,26 +872,34 @@ impl Store for SqlStore {
         agent_version_from(&row, "id", "name", "image", "created_at")
     }
 
-    async fn create_application(&self, org: Uuid, name: &str, kind: PlatformType, now: OffsetDateTime)
-    -> StoreResult<Application> {
+    async fn create_application(
+        &self,
+        org: Uuid,
+        name: &str,
+        kind: PlatformType,
+        now: OffsetDateTime,
+    ) -> StoreResult<Application> {
         let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO applications (id, organization_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id.to_string())
-            .bind(org.to_string())
-            .bind(name.to_string())
-            .bind(kind.as_str().to_string())
-            .bind(nanos(now))
-            .execute(&self.write)
-            .await
-            .map_err(|e| conflict_if_unique(e, || format!("an application named {name:?} already exists")))?;
+        sqlx::query(
+            "INSERT INTO applications (id, organization_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(name.to_string())
+        .bind(kind.as_str().to_string())
+        .bind(nanos(now))
+        .execute(&self.write)
+        .await
+        .map_err(|e| conflict_if_unique(e, || format!("an application named {name:?} already exists")))?;
         Ok(Application { id, name: name.to_string(), kind, created_at: now, versions: vec![] })
     }
 
     async fn applications(&self, org: Uuid) -> StoreResult<Vec<Application>> {
-        let apps = sqlx::query("SELECT id, name, type, created_at FROM applications WHERE organization_id = $1 ORDER BY name")
-            .bind(org.to_string())
-            .fetch_all(&self.read)
-            .await?;
+        let apps =
+            sqlx::query("SELECT id, name, type, created_at FROM applications WHERE organization_id = $1 ORDER BY name")
+                .bind(org.to_string())
+                .fetch_all(&self.read)
+                .await?;
         let versions = sqlx::query(concat!(
             "SELECT ",
             version_columns!(),
@@ -885,12 +929,13 @@ impl Store for SqlStore {
     }
 
     async fn application(&self, org: Uuid, id: Uuid) -> StoreResult<Application> {
-        let r = sqlx::query("SELECT id, name, type, created_at FROM applications WHERE organization_id = $1 AND id = $2")
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound("application"))?;
+        let r =
+            sqlx::query("SELECT id, name, type, created_at FROM applications WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound("application"))?;
         let versions = sqlx::query(concat!(
             "SELECT ",
             version_columns!(),
@@ -923,8 +968,13 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn create_version(&self, org: Uuid, app: Uuid, spec: &NewApplicationVersion, now: OffsetDateTime)
-    -> StoreResult<ApplicationVersion> {
+    async fn create_version(
+        &self,
+        org: Uuid,
+        app: Uuid,
+        spec: &NewApplicationVersion,
+        now: OffsetDateTime,
+    ) -> StoreResult<ApplicationVersion> {
         self.application(org, app).await?;
         let id = Uuid::new_v4();
         sqlx::query(
@@ -946,7 +996,9 @@ impl Store for SqlStore {
         .bind(nanos(now))
         .execute(&self.write)
         .await
-        .map_err(|e| conflict_if_unique(e, || format!("version {:?} already exists for this application", spec.name)))?;
+        .map_err(|e| {
+            conflict_if_unique(e, || format!("version {:?} already exists for this application", spec.name))
+        })?;
         Ok(ApplicationVersion { id, application_id: app, created_at: now, archived_at: None, spec: spec.clone() })
     }
 
@@ -973,15 +1025,21 @@ impl Store for SqlStore {
         Ok((app, version))
     }
 
-    async fn set_version_archived(&self, org: Uuid, app: Uuid, id: Uuid, at: Option<OffsetDateTime>)
-    -> StoreResult<ApplicationVersion> {
+    async fn set_version_archived(
+        &self,
+        org: Uuid,
+        app: Uuid,
+        id: Uuid,
+        at: Option<OffsetDateTime>,
+    ) -> StoreResult<ApplicationVersion> {
         self.application(org, app).await?;
-        let done = sqlx::query("UPDATE application_versions SET archived_at = $1 WHERE application_id = $2 AND id = $3")
-            .bind(at.map(nanos))
-            .bind(app.to_string())
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await?;
+        let done =
+            sqlx::query("UPDATE application_versions SET archived_at = $1 WHERE application_id = $2 AND id = $3")
+                .bind(at.map(nanos))
+                .bind(app.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("application version"));
         }
@@ -1050,7 +1108,9 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            conflict_if_unique(e, || format!("a target named {:?} already exists", changes.name.clone().unwrap_or_default()))
+            conflict_if_unique(e, || {
+                format!("a target named {:?} already exists", changes.name.clone().unwrap_or_default())
+            })
         })?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("target"));
@@ -1073,13 +1133,15 @@ impl Store for SqlStore {
     }
 
     async fn set_target_secret(&self, org: Uuid, id: Uuid, secret_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE targets SET secret_hash = $1, secret_issued_at = $2 WHERE organization_id = $3 AND id = $4")
-            .bind(secret_hash.to_string())
-            .bind(nanos(now))
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE targets SET secret_hash = $1, secret_issued_at = $2 WHERE organization_id = $3 AND id = $4",
+        )
+        .bind(secret_hash.to_string())
+        .bind(nanos(now))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("target"));
         }
@@ -1106,8 +1168,7 @@ impl Store for SqlStore {
         .bind(target.to_string())
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| Ok(AgentView { generation: r.try_get("generation")?, target: target_from(&r)? }))
-            .transpose()
+        row.map(|r| Ok(AgentView { generation: r.try_get("generation")?, target: target_from(&r)? })).transpose()
     }
 
     async fn record_sightings(&self, sightings: &[Sighting]) -> StoreResult<()> {
@@ -1209,8 +1270,13 @@ impl Store for SqlStore {
     }
 
     async fn delete_deployment(&self, org: Uuid, id: Uuid) -> StoreResult<()> {
-        self.delete_desired("DELETE FROM deployments WHERE organization_id = $1 AND id = $2", "deployment", org, id.to_string())
-            .await
+        self.delete_desired(
+            "DELETE FROM deployments WHERE organization_id = $1 AND id = $2",
+            "deployment",
+            org,
+            id.to_string(),
+        )
+        .await
     }
 
     async fn revisions(&self, org: Uuid, deployment: Uuid) -> StoreResult<Vec<RevisionRecord>> {
@@ -1242,14 +1308,17 @@ impl Store for SqlStore {
     }
 
     async fn desired(&self, org: Uuid, target: Uuid) -> StoreResult<Vec<DesiredDeployment>> {
-        sqlx::query(concat!(deployment_select!(), "WHERE d.organization_id = $1 AND d.target_id = $2 ORDER BY d.created_at"))
-            .bind(org.to_string())
-            .bind(target.to_string())
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(|r| deployment_from(r).map(|(deployment, version)| DesiredDeployment { deployment, version }))
-            .collect()
+        sqlx::query(concat!(
+            deployment_select!(),
+            "WHERE d.organization_id = $1 AND d.target_id = $2 ORDER BY d.created_at"
+        ))
+        .bind(org.to_string())
+        .bind(target.to_string())
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| deployment_from(r).map(|(deployment, version)| DesiredDeployment { deployment, version }))
+        .collect()
     }
 
     async fn record_status(&self, org: Uuid, target: Uuid, update: &StatusUpdate) -> StoreResult<()> {
@@ -1301,8 +1370,13 @@ impl Store for SqlStore {
         }
     }
 
-    async fn statuses(&self, org: Uuid, deployment: Uuid, before: Option<i64>, limit: i64)
-    -> StoreResult<Page<DeploymentStatus>> {
+    async fn statuses(
+        &self,
+        org: Uuid,
+        deployment: Uuid,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Page<DeploymentStatus>> {
         self.ensure_deployment(org, deployment).await?;
         let items = sqlx::query(
             "SELECT id, revision_id, type, message, count, first_seen_at, last_seen_at FROM deployment_statuses \
@@ -1440,8 +1514,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn agent_logs(&self, org: Uuid, target: Uuid, after: Option<i64>, limit: i64)
-    -> StoreResult<LogPage<AgentLogLine>> {
+    async fn agent_logs(
+        &self,
+        org: Uuid,
+        target: Uuid,
+        after: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<LogPage<AgentLogLine>> {
         self.ensure_target(org, target).await?;
         let rows = match after {
             Some(after) => {
@@ -1499,8 +1578,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn metrics(&self, org: Uuid, target: Uuid, from: OffsetDateTime, to: OffsetDateTime)
-    -> StoreResult<(Option<MetricsSample>, Vec<MetricsSample>)> {
+    async fn metrics(
+        &self,
+        org: Uuid,
+        target: Uuid,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> StoreResult<(Option<MetricsSample>, Vec<MetricsSample>)> {
         self.ensure_target(org, target).await?;
         let sample = |r: &AnyRow| -> StoreResult<MetricsSample> {
             let disks: Vec<DiskMetric> = get_json(r, "disk_metrics")?.unwrap_or_default();
@@ -1563,8 +1647,13 @@ impl Store for SqlStore {
     }
 
     async fn delete_secret(&self, org: Uuid, key: &str) -> StoreResult<()> {
-        self.delete_desired("DELETE FROM secrets WHERE organization_id = $1 AND key = $2", "secret", org, key.to_string())
-            .await
+        self.delete_desired(
+            "DELETE FROM secrets WHERE organization_id = $1 AND key = $2",
+            "secret",
+            org,
+            key.to_string(),
+        )
+        .await
     }
 
     async fn secrets(&self, org: Uuid) -> StoreResult<Vec<SecretInfo>> {

@@ -4,7 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use ferry_proto::api::{Application, ApplicationVersion, ChartType, NewApplication, NewApplicationVersion, PlatformType};
+use ferry_proto::api::{
+    Application, ApplicationVersion, ChartType, NewApplication, NewApplicationVersion, PlatformType,
+};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -31,7 +33,13 @@ pub(crate) async fn list_page(State(hub): State<AppState>, session: Session) -> 
     list(&hub, &session, flash, &fields, None).await
 }
 
-async fn list(hub: &Hub, session: &Session, flash: Option<Flash>, f: &AppFields, problem: Option<&Problem>) -> Result<Response, UiError> {
+async fn list(
+    hub: &Hub,
+    session: &Session,
+    flash: Option<Flash>,
+    f: &AppFields,
+    problem: Option<&Problem>,
+) -> Result<Response, UiError> {
     let now = hub.clock.now();
     let apps = hub.store.applications(session.org()).await?;
     let type_error = problem.and_then(|p| p.about("type"));
@@ -87,14 +95,24 @@ async fn list(hub: &Hub, session: &Session, flash: Option<Flash>, f: &AppFields,
 }
 
 /// `POST /applications`.
-pub(crate) async fn create(State(hub): State<AppState>, PostForm { session, data }: PostForm<AppFields>) -> Result<Response, UiError> {
+pub(crate) async fn create(
+    State(hub): State<AppState>,
+    PostForm { session, data }: PostForm<AppFields>,
+) -> Result<Response, UiError> {
     let Some(kind) = PlatformType::parse(&data.kind) else {
         return list(&hub, &session, None, &data, Some(&Problem::field("type", "Choose Docker or Kubernetes."))).await;
     };
-    match vendor::add_application(&hub, session.org(), &NewApplication { name: data.name.trim().to_string(), kind }).await {
+    match vendor::add_application(&hub, session.org(), &NewApplication { name: data.name.trim().to_string(), kind })
+        .await
+    {
         Ok(app) => {
             let path = format!("/applications/{}", app.id);
-            session.set_flash(&hub, &Flash::notice(&path, format!("Application {} created. Add its first version below.", app.name))).await?;
+            session
+                .set_flash(
+                    &hub,
+                    &Flash::notice(&path, format!("Application {} created. Add its first version below.", app.name)),
+                )
+                .await?;
             Ok(Redirect::to(&format!("{path}#new-version")).into_response())
         }
         Err(e) => {
@@ -150,7 +168,11 @@ impl VersionFields {
 }
 
 /// `GET /applications/{id}`.
-pub(crate) async fn page(State(hub): State<AppState>, session: Session, Path(id): Path<String>) -> Result<Response, UiError> {
+pub(crate) async fn page(
+    State(hub): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
     let id = parse_id("application", &id)?;
     let flash = session.take_flash(&hub, &format!("/applications/{id}")).await?;
     let app = hub.store.application(session.org(), id).await?;
@@ -158,8 +180,14 @@ pub(crate) async fn page(State(hub): State<AppState>, session: Session, Path(id)
     render(&hub, &session, app, flash, &fields, None)
 }
 
-fn render(hub: &Hub, session: &Session, app: Application, flash: Option<Flash>, f: &VersionFields, problem: Option<&Problem>)
--> Result<Response, UiError> {
+fn render(
+    hub: &Hub,
+    session: &Session,
+    app: Application,
+    flash: Option<Flash>,
+    f: &VersionFields,
+    problem: Option<&Problem>,
+) -> Result<Response, UiError> {
     let now = hub.clock.now();
     let base = format!("/applications/{}", app.id);
     let content = html! {
@@ -259,7 +287,9 @@ fn file_loader(target_id: &str, label: &str, accept: &str) -> Markup {
 fn version_form(session: &Session, app: &Application, f: &VersionFields, problem: Option<&Problem>) -> Markup {
     let fields: &[&str] = match app.kind {
         PlatformType::Docker => &["name", "composeFile", "envTemplate"],
-        PlatformType::Kubernetes => &["name", "chartType", "chartUrl", "chartName", "chartVersion", "baseValues", "valuesTemplate"],
+        PlatformType::Kubernetes => {
+            &["name", "chartType", "chartUrl", "chartName", "chartVersion", "baseValues", "valuesTemplate"]
+        }
     };
     let chart_type_error = problem.and_then(|p| p.about("chartType"));
     html! {
@@ -318,7 +348,12 @@ pub(crate) async fn add_version(
     match vendor::add_version(&hub, session.org(), id, data.to_request()).await {
         Ok(v) => {
             let path = format!("/applications/{id}");
-            session.redirect_with(&hub, Flash::notice(&path, format!("Version {} added. Deploy it from a target's page.", v.spec.name))).await
+            session
+                .redirect_with(
+                    &hub,
+                    Flash::notice(&path, format!("Version {} added. Deploy it from a target's page.", v.spec.name)),
+                )
+                .await
         }
         Err(e) => {
             let problem = Problem::for_form(e, "The version could not be added").await?;
@@ -362,7 +397,12 @@ pub(crate) async fn delete(
     let id = parse_id("application", &id)?;
     let name = hub.store.application(session.org(), id).await?.name;
     let outcome = hub.store.delete_application(session.org(), id).await;
-    let flash = Flash::after_delete(outcome, &name, Flash::notice("/applications", format!("Application {name} deleted.")), format!("/applications/{id}"))?;
+    let flash = Flash::after_delete(
+        outcome,
+        &name,
+        Flash::notice("/applications", format!("Application {name} deleted.")),
+        format!("/applications/{id}"),
+    )?;
     session.redirect_with(&hub, flash).await
 }
 
@@ -373,7 +413,12 @@ mod tests {
     #[test]
     fn textareas_lose_crlf_and_empty_fields_are_absent() {
         assert_eq!(form::textarea("A=1\r\nB=2\r\n"), "A=1\nB=2\n");
-        let f = VersionFields { name: " 1.0 ".into(), env_template: "  \r\n".into(), compose_file: "services:\r\n".into(), ..Default::default() };
+        let f = VersionFields {
+            name: " 1.0 ".into(),
+            env_template: "  \r\n".into(),
+            compose_file: "services:\r\n".into(),
+            ..Default::default()
+        };
         let r = f.to_request();
         assert_eq!(r.name, "1.0");
         assert_eq!(r.compose_file.as_deref(), Some("services:\n"));

@@ -129,10 +129,8 @@ pub(crate) async fn login(
         Some((_, Some(hash))) => hub.hasher.verify(data.password.clone(), hash.clone()).await,
         _ => {
             // Spend the same time as a real check, so timing does not tell which emails exist.
-            let decoy = ui
-                .decoy_hash
-                .get_or_try_init(|| hub.hasher.hash(session::new_token().unwrap_or_default()))
-                .await?;
+            let decoy =
+                ui.decoy_hash.get_or_try_init(|| hub.hasher.hash(session::new_token().unwrap_or_default())).await?;
             let _ = hub.hasher.verify(data.password.clone(), decoy.clone()).await;
             false
         }
@@ -159,7 +157,12 @@ pub(crate) async fn logout(
 ) -> Result<Response, UiError> {
     hub.store.delete_session(&session.digest).await?;
     let mut response = Redirect::to("/login?logged_out=1").into_response();
-    let clear = session::set_cookie(SESSION_COOKIE, "", time::Duration::ZERO, session::secure(&hub.settings.public_url, &headers));
+    let clear = session::set_cookie(
+        SESSION_COOKIE,
+        "",
+        time::Duration::ZERO,
+        session::secure(&hub.settings.public_url, &headers),
+    );
     response.headers_mut().append(header::SET_COOKIE, clear);
     Ok(response)
 }
@@ -169,7 +172,12 @@ pub(crate) async fn setup_page(State(hub): State<AppState>, headers: HeaderMap) 
     setup_form(&hub, &headers, None, StatusCode::OK)
 }
 
-fn setup_form(hub: &Hub, headers: &HeaderMap, problem: Option<&Problem>, status: StatusCode) -> Result<Response, UiError> {
+fn setup_form(
+    hub: &Hub,
+    headers: &HeaderMap,
+    problem: Option<&Problem>,
+    status: StatusCode,
+) -> Result<Response, UiError> {
     let (csrf, cookie) = form::login_csrf(headers, &hub.settings.public_url)?;
     let body: Markup = html! {
         section.card.auth-card {
@@ -210,7 +218,10 @@ pub(crate) struct SetupFields {
 pub(crate) fn password_problem(password: &str, confirm: &str) -> Option<Problem> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD {
-        return Some(Problem::field("password", format!("Use at least {MIN_PASSWORD} characters (this one has {chars}).")));
+        return Some(Problem::field(
+            "password",
+            format!("Use at least {MIN_PASSWORD} characters (this one has {chars})."),
+        ));
     }
     if password.len() > MAX_PASSWORD {
         return Some(Problem::field("password", format!("Use at most {MAX_PASSWORD} bytes.")));
@@ -222,7 +233,10 @@ pub(crate) fn password_problem(password: &str, confirm: &str) -> Option<Problem>
 }
 
 /// `POST /setup`.
-pub(crate) async fn setup(State(hub): State<AppState>, LoginForm { data, headers }: LoginForm<SetupFields>) -> Result<Response, UiError> {
+pub(crate) async fn setup(
+    State(hub): State<AppState>,
+    LoginForm { data, headers }: LoginForm<SetupFields>,
+) -> Result<Response, UiError> {
     let refuse = |problem: Problem| setup_form(&hub, &headers, Some(&problem), problem.status);
     let token = data.token.trim();
     // The token is checked first and alone: without it nothing else is looked at or hashed.

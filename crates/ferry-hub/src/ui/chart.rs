@@ -31,8 +31,12 @@ pub(crate) struct Series {
 /// Averages samples into at most `buckets` equal slices of `[from, to)`; empty slices are
 /// skipped. Samples outside the window and non-finite values are ignored; values are
 /// clamped to 0..1.
-pub(crate) fn downsample(points: &[(OffsetDateTime, f64)], from: OffsetDateTime, to: OffsetDateTime, buckets: usize)
--> Vec<(OffsetDateTime, f64)> {
+pub(crate) fn downsample(
+    points: &[(OffsetDateTime, f64)],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    buckets: usize,
+) -> Vec<(OffsetDateTime, f64)> {
     let span = (to - from).whole_nanoseconds();
     if span <= 0 || buckets == 0 {
         return Vec::new();
@@ -107,7 +111,9 @@ pub(crate) fn usage_chart(title: &str, from: OffsetDateTime, to: OffsetDateTime,
         series.iter().map(|s| (s.name.clone(), downsample(&s.points, from, to, MAX_POINTS))).collect();
     let latest: Vec<String> = lines
         .iter()
-        .filter_map(|(name, pts)| pts.last().map(|(_, v)| if lines.len() > 1 { format!("{name} {}", percent(*v)) } else { percent(*v) }))
+        .filter_map(|(name, pts)| {
+            pts.last().map(|(_, v)| if lines.len() > 1 { format!("{name} {}", percent(*v)) } else { percent(*v) })
+        })
         .collect();
     let description = if latest.is_empty() {
         format!("{title}: no samples in this window")
@@ -162,11 +168,7 @@ pub(crate) fn usage_chart(title: &str, from: OffsetDateTime, to: OffsetDateTime,
 }
 
 fn polyline(points: &[(OffsetDateTime, f64)], from: OffsetDateTime, to: OffsetDateTime) -> String {
-    points
-        .iter()
-        .map(|(t, v)| format!("{:.1},{:.1}", x_of(*t, from, to), y_of(*v)))
-        .collect::<Vec<_>>()
-        .join(" ")
+    points.iter().map(|(t, v)| format!("{:.1},{:.1}", x_of(*t, from, to), y_of(*v))).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -216,7 +218,10 @@ mod tests {
     fn charts_stay_inside_their_box_and_describe_themselves() {
         let from = datetime!(2026-01-01 0:00 UTC);
         let to = from + Duration::hours(1);
-        let series = vec![Series { name: "CPU".into(), points: vec![(from + Duration::minutes(10), 0.25), (from + Duration::minutes(11), 0.5)] }];
+        let series = vec![Series {
+            name: "CPU".into(),
+            points: vec![(from + Duration::minutes(10), 0.25), (from + Duration::minutes(11), 0.5)],
+        }];
         let svg = usage_chart("CPU", from, to, &series).into_string();
         assert!(svg.contains(r#"aria-label="CPU: latest 50 %""#), "{svg}");
         assert!(svg.contains("<polyline"), "{svg}");

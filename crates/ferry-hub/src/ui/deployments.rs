@@ -5,9 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ferry_proto::api::{DeployRequest, Deployment, DeploymentStatus, DockerType, PlatformType};
-use time::OffsetDateTime;
 use maud::{Markup, html};
 use serde::Deserialize;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::error::{Problem, UiError};
@@ -284,7 +284,10 @@ pub(crate) async fn redeploy(
     match vendor::redeploy(&hub, session.org(), id, &request).await {
         Ok(d) => {
             let path = format!("/deployments/{id}");
-            let notice = format!("Redeployed {} {}: a new revision is on its way to the agent.", d.application_name, d.revision.application_version_name);
+            let notice = format!(
+                "Redeployed {} {}: a new revision is on its way to the agent.",
+                d.application_name, d.revision.application_version_name
+            );
             session.redirect_with(&hub, Flash::notice(&path, notice)).await
         }
         Err(e) => {
@@ -304,6 +307,7 @@ pub(crate) async fn undeploy(
     let d = hub.store.deployment(session.org(), id).await?;
     hub.store.delete_deployment(session.org(), id).await?;
     let path = format!("/targets/{}", d.target_id);
-    let notice = format!("Undeployed {} from {}. The agent removes it on its next poll.", d.application_name, d.target_name);
+    let notice =
+        format!("Undeployed {} from {}. The agent removes it on its next poll.", d.application_name, d.target_name);
     session.redirect_with(&hub, Flash::notice(&path, notice)).await
 }

@@ -32,9 +32,7 @@ impl UiError {
         UiError::Page {
             status: StatusCode::NOT_FOUND,
             title: format!("{} not found", capitalize(what)),
-            message: format!(
-                "There is no such {what} here. It may have been deleted, or the address may be mistyped."
-            ),
+            message: format!("There is no such {what} here. It may have been deleted, or the address may be mistyped."),
         }
     }
 

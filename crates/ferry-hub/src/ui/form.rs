@@ -66,7 +66,11 @@ fn csrf_of(body: &[u8]) -> String {
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, UiError> {
     serde_urlencoded::from_bytes(body).map_err(|e| {
-        UiError::page(StatusCode::BAD_REQUEST, "The form could not be read", format!("{e}. Reload the page and try again."))
+        UiError::page(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            format!("{e}. Reload the page and try again."),
+        )
     })
 }
 
@@ -107,7 +111,8 @@ pub(crate) fn login_csrf(headers: &HeaderMap, public_url: &str) -> Result<(Strin
         return Ok((existing.to_string(), None));
     }
     let token = session::new_token()?;
-    let cookie = session::set_cookie(LOGIN_CSRF_COOKIE, &token, time::Duration::hours(12), session::secure(public_url, headers));
+    let cookie =
+        session::set_cookie(LOGIN_CSRF_COOKIE, &token, time::Duration::hours(12), session::secure(public_url, headers));
     Ok((token, Some(cookie)))
 }
 
@@ -163,7 +168,17 @@ pub(crate) struct Field<'a> {
 impl<'a> Field<'a> {
     /// A field `name` of form `form` (ids are `form-name`).
     pub(crate) fn new(form: &'a str, name: &'a str, label: &'a str) -> Self {
-        Field { form, name, label, kind: Kind::Text, value: "", hint: None, required: false, autocomplete: None, placeholder: None }
+        Field {
+            form,
+            name,
+            label,
+            kind: Kind::Text,
+            value: "",
+            hint: None,
+            required: false,
+            autocomplete: None,
+            placeholder: None,
+        }
     }
 
     /// Sets the kind.
@@ -263,7 +278,11 @@ mod tests {
     #[test]
     fn errors_sit_next_to_their_field() {
         let problem = Problem::field("composeFile", "composeFile has no `services` key");
-        let html = Field::new("v", "composeFile", "Compose file").kind(Kind::Code(8)).required().render(Some(&problem)).into_string();
+        let html = Field::new("v", "composeFile", "Compose file")
+            .kind(Kind::Code(8))
+            .required()
+            .render(Some(&problem))
+            .into_string();
         assert!(html.contains(r#"aria-invalid="true""#), "{html}");
         assert!(html.contains(r#"aria-describedby="v-composeFile-error""#), "{html}");
         assert!(html.contains("has no `services` key"));

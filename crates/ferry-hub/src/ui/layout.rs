@@ -297,8 +297,14 @@ pub(crate) fn severity_class(severity: &str) -> &'static str {
 
 /// A log tail that the page's script keeps up to date from `src` (newer than `cursor`).
 /// `resource_filter` is the id of the resource `<select>` to extend as new resources log.
-pub(crate) fn log_tail(label: &str, src: &str, cursor: i64, entries: &[LogEntry<'_>], empty: &str, resource_filter: Option<&str>)
--> Markup {
+pub(crate) fn log_tail(
+    label: &str,
+    src: &str,
+    cursor: i64,
+    entries: &[LogEntry<'_>],
+    empty: &str,
+    resource_filter: Option<&str>,
+) -> Markup {
     let clock = format_description!("[hour]:[minute]:[second]");
     html! {
         div.log role="log" tabindex="0" aria-label=(label) data-log-src=(src) data-cursor=(cursor)

@@ -2,9 +2,9 @@
 //! tails without a reload.
 
 use axum::Json;
-use maud::Markup;
 use axum::extract::{Path, Query, State};
 use ferry_proto::api::{AgentLogLine, LogLine, LogPage};
+use maud::Markup;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -60,7 +60,11 @@ pub(crate) struct StateQuery {
 }
 
 /// `GET /ui/live/state[?target=<id>]`: presence of targets and states of deployments.
-pub(crate) async fn state(State(hub): State<AppState>, session: Session, Query(q): Query<StateQuery>) -> Result<Json<LiveState>, UiError> {
+pub(crate) async fn state(
+    State(hub): State<AppState>,
+    session: Session,
+    Query(q): Query<StateQuery>,
+) -> Result<Json<LiveState>, UiError> {
     let now = hub.clock.now();
     let targets = match q.target {
         Some(id) => vec![hub.store.target(session.org(), id).await?],
@@ -112,12 +116,8 @@ pub(crate) async fn deployment_logs(
     Path(id): Path<String>,
     Query(q): Query<LogTail>,
 ) -> Result<Json<LogPage<LogLine>>, UiError> {
-    let query = LogQuery {
-        resource: q.resource.filter(|r| !r.is_empty()),
-        after: q.after,
-        limit: 500,
-        ..LogQuery::default()
-    };
+    let query =
+        LogQuery { resource: q.resource.filter(|r| !r.is_empty()), after: q.after, limit: 500, ..LogQuery::default() };
     Ok(Json(hub.store.logs(session.org(), super::parse_id("deployment", &id)?, &query).await?))
 }
 
@@ -132,7 +132,11 @@ pub(crate) async fn agent_logs(
 }
 
 /// `GET /ui/live/deployments/{id}/timeline`: the status timeline as an HTML fragment.
-pub(crate) async fn timeline(State(hub): State<AppState>, session: Session, Path(id): Path<String>) -> Result<Markup, UiError> {
+pub(crate) async fn timeline(
+    State(hub): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Markup, UiError> {
     let statuses = hub.store.statuses(session.org(), super::parse_id("deployment", &id)?, None, 50).await?;
     Ok(super::deployments::timeline(&statuses.items, hub.clock.now()))
 }

@@ -43,10 +43,8 @@ pub(crate) struct UiState {
 
 /// The UI's routes, to be merged into the hub's router.
 pub(crate) fn routes(hub: &AppState) -> Router<AppState> {
-    let state = Arc::new(UiState {
-        login: Limiter::new(hub.settings.login_rate),
-        decoy_hash: tokio::sync::OnceCell::new(),
-    });
+    let state =
+        Arc::new(UiState { login: Limiter::new(hub.settings.login_rate), decoy_hash: tokio::sync::OnceCell::new() });
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/login", get(auth::login_page).post(auth::login))
@@ -76,10 +74,7 @@ pub(crate) fn routes(hub: &AppState) -> Router<AppState> {
         .route("/ui/live/targets/{id}/agent-logs", get(live::agent_logs))
         .layer(middleware::from_fn(page_headers))
         .layer(Extension(state));
-    Router::new()
-        .route("/assets/{file}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
-        .merge(pages)
+    Router::new().route("/assets/{file}", get(assets::serve)).route("/favicon.ico", get(assets::favicon)).merge(pages)
 }
 
 /// The page for an unknown address (the hub's fallback for everything outside `/api/`).

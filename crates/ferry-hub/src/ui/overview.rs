@@ -19,7 +19,8 @@ use crate::api::vendor::{deployment_view, target_view};
 pub(crate) async fn page(State(hub): State<AppState>, session: Session) -> Result<Response, UiError> {
     let flash = session.take_flash(&hub, "/").await?;
     let now = hub.clock.now();
-    let targets: Vec<Target> = hub.store.targets(session.org()).await?.into_iter().map(|t| target_view(&hub, t)).collect();
+    let targets: Vec<Target> =
+        hub.store.targets(session.org()).await?.into_iter().map(|t| target_view(&hub, t)).collect();
     let mut by_target: BTreeMap<Uuid, Vec<Deployment>> = BTreeMap::new();
     for d in hub.store.deployments(session.org(), None).await? {
         let d = deployment_view(&hub, d);

@@ -27,7 +27,13 @@ pub(crate) async fn page(State(hub): State<AppState>, session: Session) -> Resul
     render(&hub, &session, flash, "", None).await
 }
 
-async fn render(hub: &Hub, session: &Session, flash: Option<Flash>, key: &str, problem: Option<&Problem>) -> Result<Response, UiError> {
+async fn render(
+    hub: &Hub,
+    session: &Session,
+    flash: Option<Flash>,
+    key: &str,
+    problem: Option<&Problem>,
+) -> Result<Response, UiError> {
     let now = hub.clock.now();
     let secrets = hub.store.secrets(session.org()).await?;
     let content = html! {
@@ -86,7 +92,10 @@ async fn render(hub: &Hub, session: &Session, flash: Option<Flash>, key: &str, p
 }
 
 /// `POST /secrets`.
-pub(crate) async fn add(State(hub): State<AppState>, PostForm { session, data }: PostForm<SecretFields>) -> Result<Response, UiError> {
+pub(crate) async fn add(
+    State(hub): State<AppState>,
+    PostForm { session, data }: PostForm<SecretFields>,
+) -> Result<Response, UiError> {
     let key = data.key.trim();
     if data.value.is_empty() {
         return render(&hub, &session, None, key, Some(&Problem::field("value", "Enter the secret's value."))).await;
@@ -97,7 +106,12 @@ pub(crate) async fn add(State(hub): State<AppState>, PostForm { session, data }:
     }
     match vendor::store_secret(&hub, session.org(), key, &data.value).await {
         Ok(info) => {
-            session.redirect_with(&hub, Flash::notice("/secrets", format!("Secret {} saved. Its value will not be shown again.", info.key))).await
+            session
+                .redirect_with(
+                    &hub,
+                    Flash::notice("/secrets", format!("Secret {} saved. Its value will not be shown again.", info.key)),
+                )
+                .await
         }
         Err(e) => {
             let problem = Problem::for_form(e, "The secret could not be saved").await?;
@@ -118,7 +132,10 @@ pub(crate) async fn rotate(
         return Err(UiError::not_found("secret"));
     } else {
         match vendor::store_secret(&hub, session.org(), &key, &data.value).await {
-            Ok(_) => Flash::notice("/secrets", format!("Secret {key} rotated. Deployments that use it get the new value on their agent's next poll.")),
+            Ok(_) => Flash::notice(
+                "/secrets",
+                format!("Secret {key} rotated. Deployments that use it get the new value on their agent's next poll."),
+            ),
             Err(e) => Flash::error("/secrets", Problem::from_api(e).await.message),
         }
     };

@@ -63,9 +63,10 @@ pub(crate) fn secure(public_url: &str, headers: &HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
-        || headers.get(header::FORWARDED).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            v.split([';', ',']).any(|part| part.trim().eq_ignore_ascii_case("proto=https"))
-        });
+        || headers
+            .get(header::FORWARDED)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split([';', ',']).any(|part| part.trim().eq_ignore_ascii_case("proto=https")));
     public_url.starts_with("https://") || forwarded_https
 }
 
@@ -102,14 +103,20 @@ impl Session {
     }
 
     /// Starts a session for `owner`; returns it and the cookie to set.
-    pub(crate) async fn start(hub: &Hub, owner: TokenOwner, email: &str, headers: &HeaderMap) -> Result<(Session, HeaderValue), UiError> {
+    pub(crate) async fn start(
+        hub: &Hub,
+        owner: TokenOwner,
+        email: &str,
+        headers: &HeaderMap,
+    ) -> Result<(Session, HeaderValue), UiError> {
         let now = hub.clock.now();
         // Housekeeping rides on logins: rare enough, and it keeps the table small.
         if let Err(e) = hub.store.delete_expired_sessions(now - IDLE_LIMIT, now - ABSOLUTE_LIMIT).await {
             tracing::warn!(error = %e, "could not remove expired UI sessions");
         }
         let token = new_token()?;
-        let session = Session { digest: token_digest(&token), owner, email: email.to_string(), csrf: new_token()?, flash: None };
+        let session =
+            Session { digest: token_digest(&token), owner, email: email.to_string(), csrf: new_token()?, flash: None };
         hub.store.create_session(&session.digest, owner, &session.csrf, now).await?;
         Ok((session, set_cookie(SESSION_COOKIE, &token, ABSOLUTE_LIMIT, secure(&hub.settings.public_url, headers))))
     }
@@ -127,13 +134,20 @@ impl Session {
         if now - record.last_seen_at >= TOUCH_EVERY {
             hub.store.touch_session(&digest, now).await?;
         }
-        Ok(Some(Session { digest, owner: record.owner, email: record.email, csrf: record.csrf_token, flash: record.flash }))
+        Ok(Some(Session {
+            digest,
+            owner: record.owner,
+            email: record.email,
+            csrf: record.csrf_token,
+            flash: record.flash,
+        }))
     }
 
     /// Leaves a one-time message for the next page at `flash.path`. The message may hold a
     /// target secret, so it is sealed with the hub key, bound to this session.
     pub(crate) async fn set_flash(&self, hub: &Hub, flash: &Flash) -> Result<(), UiError> {
-        let json = serde_json::to_vec(flash).map_err(|e| UiError::page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", e.to_string()))?;
+        let json = serde_json::to_vec(flash)
+            .map_err(|e| UiError::page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", e.to_string()))?;
         let sealed = hub.sealer.seal(&self.flash_context(), &json)?;
         hub.store.set_session_flash(&self.digest, Some(&sealed)).await?;
         Ok(())
@@ -193,7 +207,12 @@ impl Flash {
 
     /// How a delete form ends: `done` when it worked; when the store refuses because
     /// something still depends on `name`, an error back on its own `page`.
-    pub(crate) fn after_delete(outcome: Result<(), StoreError>, name: &str, done: Flash, page: String) -> Result<Self, UiError> {
+    pub(crate) fn after_delete(
+        outcome: Result<(), StoreError>,
+        name: &str,
+        done: Flash,
+        page: String,
+    ) -> Result<Self, UiError> {
         match outcome {
             Ok(()) => Ok(done),
             Err(StoreError::Conflict(message)) => Ok(Flash::error(page, format!("{name} was not deleted: {message}"))),
@@ -233,7 +252,8 @@ impl FromRequestParts<AppState> for Session {
         match Session::find(hub, &parts.headers).await {
             Ok(Some(session)) => Ok(session),
             Ok(None) => {
-                let uri = parts.extensions.get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
+                let uri =
+                    parts.extensions.get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
                 if uri.path().starts_with("/ui/live/") {
                     return Err(NoSession::Live);
                 }
@@ -243,7 +263,8 @@ impl FromRequestParts<AppState> for Session {
                 } else {
                     "/".to_string()
                 };
-                let to = if back == "/" { "/login".to_string() } else { format!("/login?next={}", encode_component(&back)) };
+                let to =
+                    if back == "/" { "/login".to_string() } else { format!("/login?next={}", encode_component(&back)) };
                 Err(NoSession::Login(to))
             }
             Err(e) => Err(NoSession::Failed(e.into())),
@@ -254,7 +275,9 @@ impl FromRequestParts<AppState> for Session {
 /// Where to go after login: only a path on this hub, never another site.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) => {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),

@@ -18,8 +18,8 @@ use super::chart::{self, Series};
 use super::error::{Problem, UiError};
 use super::form::{self, Field, Kind, PostForm};
 use super::layout::{self, LogEntry, Nav};
-use super::session::{Flash, Session};
 use super::parse_id;
+use super::session::{Flash, Session};
 use crate::api::vendor::{self, deployment_view, issue_access, target_view};
 use crate::api::{AppState, Hub};
 
@@ -118,7 +118,10 @@ fn new_form(session: &Session, f: &TargetFields, problem: Option<&Problem>) -> R
 }
 
 /// `POST /targets`.
-pub(crate) async fn create(State(hub): State<AppState>, PostForm { session, data }: PostForm<TargetFields>) -> Result<Response, UiError> {
+pub(crate) async fn create(
+    State(hub): State<AppState>,
+    PostForm { session, data }: PostForm<TargetFields>,
+) -> Result<Response, UiError> {
     let Some(kind) = PlatformType::parse(&data.kind) else {
         return Ok(new_form(&session, &data, Some(&Problem::field("type", "Choose Docker or Kubernetes."))));
     };
@@ -242,7 +245,8 @@ async fn render(
     let org = session.org();
     let now = hub.clock.now();
     let target = target_view(hub, hub.store.target(org, id).await?);
-    let deployments: Vec<_> = hub.store.deployments(org, Some(id)).await?.into_iter().map(|d| deployment_view(hub, d)).collect();
+    let deployments: Vec<_> =
+        hub.store.deployments(org, Some(id)).await?.into_iter().map(|d| deployment_view(hub, d)).collect();
     let applications: Vec<Application> =
         hub.store.applications(org).await?.into_iter().filter(|a| a.kind == target.kind).collect();
     let agent_versions = hub.store.agent_versions().await?;
@@ -406,8 +410,13 @@ fn scope_label(scope: Scope) -> &'static str {
     }
 }
 
-fn deploy_form(session: &Session, target: &Target, applications: &[Application], f: &DeployFields, problem: Option<&Problem>)
--> Markup {
+fn deploy_form(
+    session: &Session,
+    target: &Target,
+    applications: &[Application],
+    f: &DeployFields,
+    problem: Option<&Problem>,
+) -> Markup {
     let deployable: Vec<(&Application, Vec<_>)> = applications
         .iter()
         .map(|a| (a, a.versions.iter().filter(|v| v.archived_at.is_none()).collect::<Vec<_>>()))
@@ -500,7 +509,8 @@ fn metrics_summary(sample: &MetricsSample, now: OffsetDateTime) -> Markup {
 
 fn charts(history: &[MetricsSample], since: OffsetDateTime, until: OffsetDateTime) -> Markup {
     let cpu = Series { name: "CPU".into(), points: history.iter().map(|s| (s.at, s.metrics.cpu_usage)).collect() };
-    let memory = Series { name: "Memory".into(), points: history.iter().map(|s| (s.at, s.metrics.memory_usage)).collect() };
+    let memory =
+        Series { name: "Memory".into(), points: history.iter().map(|s| (s.at, s.metrics.memory_usage)).collect() };
     let mut disks: BTreeMap<String, Vec<(OffsetDateTime, f64)>> = BTreeMap::new();
     for s in history {
         for d in s.metrics.disk_metrics.iter().filter(|d| d.bytes_total > 0) {
@@ -569,7 +579,10 @@ pub(crate) async fn set_agent_version(
             match vendor::change_target(&hub, session.org(), id, patch).await {
                 Ok(t) => Flash::notice(
                     &path,
-                    format!("Agent version set to {}. The agent updates itself on its next poll.", t.agent_version.name),
+                    format!(
+                        "Agent version set to {}. The agent updates itself on its next poll.",
+                        t.agent_version.name
+                    ),
                 ),
                 Err(e) => Flash::error(&path, Problem::from_api(e).await.message),
             }
@@ -621,9 +634,7 @@ pub(crate) async fn deploy(
             };
             session.redirect_with(&hub, Flash::notice(&path, notice)).await
         }
-        Err(e) => {
-            retry(Problem::for_form(e, "The deployment failed").await?).await
-        }
+        Err(e) => retry(Problem::for_form(e, "The deployment failed").await?).await,
     }
 }
 
@@ -636,7 +647,12 @@ pub(crate) async fn delete(
     let id = parse_id("target", &id)?;
     let name = hub.store.target(session.org(), id).await?.name;
     let outcome = hub.store.delete_target(session.org(), id).await;
-    let flash = Flash::after_delete(outcome, &name, Flash::notice("/", format!("Target {name} deleted.")), format!("/targets/{id}"))?;
+    let flash = Flash::after_delete(
+        outcome,
+        &name,
+        Flash::notice("/", format!("Target {name} deleted.")),
+        format!("/targets/{id}"),
+    )?;
     session.redirect_with(&hub, flash).await
 }
 

@@ -17,7 +17,9 @@ fn strings_of(v: &Value, what: &str) -> Result<Vec<String>, FuncError> {
         .iter()
         .map(|item| match item {
             Value::String(s) => Ok(s.to_string()),
-            other => fail(format!("{what}: {} is not a string", ferry_gotmpl::gofmt::sprint(std::slice::from_ref(other)))),
+            other => {
+                fail(format!("{what}: {} is not a string", ferry_gotmpl::gofmt::sprint(std::slice::from_ref(other))))
+            }
         })
         .collect()
 }
@@ -28,7 +30,11 @@ fn ca_arg(a: &[Value], i: usize) -> Certificate {
 
 pub(super) fn register(m: &mut FuncMap) {
     add(m, "bcrypt", Function::new(vec![t_str()], |_, a| ok_str(c::bcrypt(s(a, 0)))).returns(t_str()));
-    add(m, "htpasswd", Function::new(vec![t_str(), t_str()], |_, a| ok_str(c::htpasswd(s(a, 0), s(a, 1)))).returns(t_str()));
+    add(
+        m,
+        "htpasswd",
+        Function::new(vec![t_str(), t_str()], |_, a| ok_str(c::htpasswd(s(a, 0), s(a, 1)))).returns(t_str()),
+    );
     add(m, "genPrivateKey", Function::new(vec![t_str()], |_, a| ok_str(c::gen_private_key(s(a, 0)))).returns(t_str()));
     add(
         m,
@@ -41,18 +47,22 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "buildCustomCert",
-        Function::new(vec![t_str(), t_str()], |_, a| cert_result(c::build_custom_cert(s(a, 0), s(a, 1)))).returns(certificate_type()),
+        Function::new(vec![t_str(), t_str()], |_, a| cert_result(c::build_custom_cert(s(a, 0), s(a, 1))))
+            .returns(certificate_type()),
     );
     add(
         m,
         "genCA",
-        Function::new(vec![t_str(), t_int()], |_, a| cert_result(c::gen_ca(s(a, 0), int(a, 1), None))).returns(certificate_type()),
+        Function::new(vec![t_str(), t_int()], |_, a| cert_result(c::gen_ca(s(a, 0), int(a, 1), None)))
+            .returns(certificate_type()),
     );
     add(
         m,
         "genCAWithKey",
-        Function::new(vec![t_str(), t_int(), t_str()], |_, a| cert_result(c::gen_ca(s(a, 0), int(a, 1), Some(s(a, 2)))))
-            .returns(certificate_type()),
+        Function::new(vec![t_str(), t_int(), t_str()], |_, a| {
+            cert_result(c::gen_ca(s(a, 0), int(a, 1), Some(s(a, 2))))
+        })
+        .returns(certificate_type()),
     );
     add(
         m,
@@ -97,12 +107,18 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "encryptAES",
-        Function::new(vec![t_str(), t_str()], |_, a| c::encrypt_aes(s(a, 0), s(a, 1)).map(Value::from).or_else(fail)).returns(t_str()),
+        Function::new(vec![t_str(), t_str()], |_, a| c::encrypt_aes(s(a, 0), s(a, 1)).map(Value::from).or_else(fail))
+            .returns(t_str()),
     );
     add(
         m,
         "decryptAES",
-        Function::new(vec![t_str(), t_str()], |_, a| c::decrypt_aes(s(a, 0), s(a, 1)).map(Value::from).or_else(fail)).returns(t_str()),
+        Function::new(vec![t_str(), t_str()], |_, a| c::decrypt_aes(s(a, 0), s(a, 1)).map(Value::from).or_else(fail))
+            .returns(t_str()),
     );
-    add(m, "randBytes", Function::new(vec![t_int()], |_, a| c::rand_bytes(int(a, 0)).map(Value::from).or_else(fail)).returns(t_str()));
+    add(
+        m,
+        "randBytes",
+        Function::new(vec![t_int()], |_, a| c::rand_bytes(int(a, 0)).map(Value::from).or_else(fail)).returns(t_str()),
+    );
 }

@@ -76,7 +76,8 @@ pub(super) fn register(m: &mut FuncMap) {
         .returns(t_str()),
     );
     add(m, "date", Function::new(vec![t_str(), t_any()], |_, a| ok_str(date_in_zone(s(a, 0), arg(a, 1), "Local"))));
-    let in_zone = Function::new(vec![t_str(), t_any(), t_str()], |_, a| ok_str(date_in_zone(s(a, 0), arg(a, 1), s(a, 2))));
+    let in_zone =
+        Function::new(vec![t_str(), t_any(), t_str()], |_, a| ok_str(date_in_zone(s(a, 0), arg(a, 1), s(a, 2))));
     add(m, "dateInZone", in_zone.clone());
     add(m, "date_in_zone", in_zone);
     let modify = Function::new(vec![t_str(), time_type()], |_, a| date_modify(a, false)).returns(time_type());
@@ -122,7 +123,9 @@ pub(super) fn register(m: &mut FuncMap) {
         m,
         "mustToDate",
         Function::new(vec![t_str(), t_str()], |_, a| {
-            gotime::parse_in_location(s(a, 0), s(a, 1), &Location::local()).map(time_value).or_else(|e| fail(e.to_string()))
+            gotime::parse_in_location(s(a, 0), s(a, 1), &Location::local())
+                .map(time_value)
+                .or_else(|e| fail(e.to_string()))
         })
         .returns(time_type()),
     );
@@ -130,7 +133,9 @@ pub(super) fn register(m: &mut FuncMap) {
         m,
         "toDate",
         Function::new(vec![t_str(), t_str()], |_, a| {
-            Ok(time_value(gotime::parse_in_location(s(a, 0), s(a, 1), &Location::local()).unwrap_or_else(|_| Time::zero())))
+            Ok(time_value(
+                gotime::parse_in_location(s(a, 0), s(a, 1), &Location::local()).unwrap_or_else(|_| Time::zero()),
+            ))
         })
         .returns(time_type()),
     );
@@ -164,10 +169,15 @@ mod tests {
         let tv = time_value(t);
         assert_eq!(date_in_zone("02 Jan 06 15:04 -0700", &tv, "UTC"), "13 Jun 19 20:39 +0000");
         assert_eq!(date_in_zone("02 Jan 06 15:04 -0700", &tv, "foobar"), "13 Jun 19 20:39 +0000");
-        for v in [Value::int64(1_560_458_379), Value::int(1_560_458_379), Value::Int(1_560_458_379, ferry_gotmpl::IntKind::Int32)] {
+        for v in [
+            Value::int64(1_560_458_379),
+            Value::int(1_560_458_379),
+            Value::Int(1_560_458_379, ferry_gotmpl::IntKind::Int32),
+        ] {
             assert_eq!(date_in_zone("02 Jan 06 15:04 -0700", &v, "UTC"), "13 Jun 19 20:39 +0000");
         }
-        let d = gotime::parse_in_location("2006-01-02", "2017-12-31", &Location::utc()).unwrap_or_else(|e| panic!("{e}"));
+        let d =
+            gotime::parse_in_location("2006-01-02", "2017-12-31", &Location::utc()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(date_in_zone("02/01/2006", &time_value(d), "UTC"), "31/12/2017");
     }
 }

@@ -39,14 +39,20 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "all",
-        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| Ok(Value::Bool(a.iter().all(|v| !empty(v))))).returns(Type::Bool),
+        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| Ok(Value::Bool(a.iter().all(|v| !empty(v)))))
+            .returns(Type::Bool),
     );
     add(
         m,
         "any",
-        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| Ok(Value::Bool(a.iter().any(|v| !empty(v))))).returns(Type::Bool),
+        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| Ok(Value::Bool(a.iter().any(|v| !empty(v)))))
+            .returns(Type::Bool),
     );
-    add(m, "fromJson", Function::new(vec![t_str()], |_, a| Ok(json::unmarshal(s(a, 0)).unwrap_or_else(|_| Value::nil()))));
+    add(
+        m,
+        "fromJson",
+        Function::new(vec![t_str()], |_, a| Ok(json::unmarshal(s(a, 0)).unwrap_or_else(|_| Value::nil()))),
+    );
     add(m, "mustFromJson", Function::new(vec![t_str()], |_, a| json::unmarshal(s(a, 0)).or_else(fail)));
     add(m, "toJson", encoder(true, None, false));
     add(m, "mustToJson", encoder(true, None, true));
@@ -57,7 +63,9 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "ternary",
-        Function::new(vec![t_any(), t_any(), Type::Bool], |_, a| Ok(if boolean(a, 2) { arg(a, 0) } else { arg(a, 1) }.clone())),
+        Function::new(vec![t_any(), t_any(), Type::Bool], |_, a| {
+            Ok(if boolean(a, 2) { arg(a, 0) } else { arg(a, 1) }.clone())
+        }),
     );
     // copystructure.Copy; Go would overflow its stack on a map containing
     // itself, which deepCopy turns into a panic and mustDeepCopy an error.

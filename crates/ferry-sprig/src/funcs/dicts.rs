@@ -49,7 +49,9 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, path: &mut Vec<(usize, usiz
             }
         }
         let dst_set = dv.as_ref().is_some_and(|d| !empty(d));
-        if dst_set && (matches!(sv, Value::List(_) | Value::Bytes(_)) || (is_map(&sv) && dv.as_ref().is_some_and(is_map))) {
+        if dst_set
+            && (matches!(sv, Value::List(_) | Value::Bytes(_)) || (is_map(&sv) && dv.as_ref().is_some_and(is_map)))
+        {
             if overwrite && matches!(sv, Value::List(_) | Value::Bytes(_)) {
                 dst.insert(k, sv);
             }
@@ -121,8 +123,10 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "hasKey",
-        Function::new(vec![t_map(), t_str()], |_, a| Ok(Value::Bool(arg(a, 0).as_map().is_some_and(|d| d.contains_key(s(a, 1))))))
-            .returns(Type::Bool),
+        Function::new(vec![t_map(), t_str()], |_, a| {
+            Ok(Value::Bool(arg(a, 0).as_map().is_some_and(|d| d.contains_key(s(a, 1)))))
+        })
+        .returns(Type::Bool),
     );
     add(
         m,
@@ -135,13 +139,18 @@ pub(super) fn register(m: &mut FuncMap) {
         .returns(t_list()),
     );
     // Go map iteration order is random; sorted key order is one of its outcomes.
-    add(m, "keys", Function::variadic(Vec::<Type>::new(), t_map(), |_, a| Ok(Value::string_list(keys_of(a)))).returns(t_strings()));
+    add(
+        m,
+        "keys",
+        Function::variadic(Vec::<Type>::new(), t_map(), |_, a| Ok(Value::string_list(keys_of(a)))).returns(t_strings()),
+    );
     add(
         m,
         "pick",
         Function::variadic(vec![t_map()], t_str(), |_, a| {
             let d = map_arg(a, 0);
-            let picked = a.iter().skip(1).filter_map(Value::as_str).filter_map(|k| d.get(k).map(|v| (k.to_string(), v.clone())));
+            let picked =
+                a.iter().skip(1).filter_map(Value::as_str).filter_map(|k| d.get(k).map(|v| (k.to_string(), v.clone())));
             Ok(Value::map(picked.collect()))
         })
         .returns(t_map()),
@@ -271,7 +280,11 @@ mod tests {
         let nested = m(&[("c", Value::int(2))]);
         let dst = m(&[("b", Value::Map(nested.clone()))]);
         let added = m(&[("x", Value::int(1))]);
-        merge_maps(&dst, &m(&[("b", Value::Map(m(&[("d", Value::int(4))]))), ("new", Value::Map(added.clone()))]), false);
+        merge_maps(
+            &dst,
+            &m(&[("b", Value::Map(m(&[("d", Value::int(4))]))), ("new", Value::Map(added.clone()))]),
+            false,
+        );
         assert_eq!(show(&nested), "map[c:2 d:4]");
         // A map dst lacked is stored as is: dst and src now share it (as in Go).
         added.insert("y", Value::int(2));

@@ -60,13 +60,17 @@ pub(super) fn register(m: &mut FuncMap) {
         m,
         "first",
         "mustFirst",
-        Function::new(vec![t_any()], |_, a| Ok(items(arg(a, 0), "find first")?.first().cloned().unwrap_or_else(Value::nil))),
+        Function::new(vec![t_any()], |_, a| {
+            Ok(items(arg(a, 0), "find first")?.first().cloned().unwrap_or_else(Value::nil))
+        }),
     );
     both(
         m,
         "last",
         "mustLast",
-        Function::new(vec![t_any()], |_, a| Ok(items(arg(a, 0), "find last")?.last().cloned().unwrap_or_else(Value::nil))),
+        Function::new(vec![t_any()], |_, a| {
+            Ok(items(arg(a, 0), "find last")?.last().cloned().unwrap_or_else(Value::nil))
+        }),
     );
     both(
         m,

@@ -149,7 +149,18 @@ enum Op {
 fn decimal_op(first: &Value, rest: &[Value], op: Op) -> Result<f64, String> {
     let to_dec = |v: &Value| {
         let f = to_float64(v);
-        Decimal::from_f64(f).ok_or_else(|| format!("Cannot create a Decimal from {}", if f.is_nan() { "NaN" } else if f > 0.0 { "+Inf" } else { "-Inf" }))
+        Decimal::from_f64(f).ok_or_else(|| {
+            format!(
+                "Cannot create a Decimal from {}",
+                if f.is_nan() {
+                    "NaN"
+                } else if f > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                }
+            )
+        })
     };
     let mut acc = to_dec(first)?;
     let mut float_acc = to_float64(first);
@@ -205,7 +216,11 @@ pub(super) fn register(m: &mut FuncMap) {
     add(m, "atoi", Function::new(vec![t_str()], |_, a| Ok(Value::int(atoi(s(a, 0))))).returns(t_int()));
     add(m, "int64", Function::new(vec![t_any()], |_, a| Ok(int64(to_int64(arg(a, 0))))).returns(Type::Int64));
     add(m, "int", Function::new(vec![t_any()], |_, a| Ok(Value::int(to_int64(arg(a, 0))))).returns(t_int()));
-    add(m, "float64", Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0))))).returns(Type::Float64));
+    add(
+        m,
+        "float64",
+        Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0))))).returns(Type::Float64),
+    );
     add(
         m,
         "seq",
@@ -228,20 +243,29 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "untilStep",
-        Function::new(vec![t_int(), t_int(), t_int()], |_, a| until_step(int(a, 0), int(a, 1), int(a, 2)).map(ints).or_else(fail))
-            .returns(t_ints()),
+        Function::new(vec![t_int(), t_int(), t_int()], |_, a| {
+            until_step(int(a, 0), int(a, 1), int(a, 2)).map(ints).or_else(fail)
+        })
+        .returns(t_ints()),
     );
-    add(m, "add1", Function::new(vec![t_any()], |_, a| Ok(int64(to_int64(arg(a, 0)).wrapping_add(1)))).returns(Type::Int64));
+    add(
+        m,
+        "add1",
+        Function::new(vec![t_any()], |_, a| Ok(int64(to_int64(arg(a, 0)).wrapping_add(1)))).returns(Type::Int64),
+    );
     add(
         m,
         "add",
-        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| Ok(int64(a.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v))))))
-            .returns(Type::Int64),
+        Function::variadic(Vec::<Type>::new(), t_any(), |_, a| {
+            Ok(int64(a.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v)))))
+        })
+        .returns(Type::Int64),
     );
     add(
         m,
         "sub",
-        Function::new(vec![t_any(), t_any()], |_, a| Ok(int64(to_int64(arg(a, 0)).wrapping_sub(to_int64(arg(a, 1)))))).returns(Type::Int64),
+        Function::new(vec![t_any(), t_any()], |_, a| Ok(int64(to_int64(arg(a, 0)).wrapping_sub(to_int64(arg(a, 1))))))
+            .returns(Type::Int64),
     );
     add(
         m,
@@ -287,8 +311,10 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "add1f",
-        Function::new(vec![t_any()], |_, a| decimal_op(arg(a, 0), &[Value::int(1)], Op::Add).map(Value::float64).or_else(fail))
-            .returns(Type::Float64),
+        Function::new(vec![t_any()], |_, a| {
+            decimal_op(arg(a, 0), &[Value::int(1)], Op::Add).map(Value::float64).or_else(fail)
+        })
+        .returns(Type::Float64),
     );
     add(m, "addf", float_fn(Op::Add, false, Some(0.0)));
     add(m, "subf", float_fn(Op::Sub, true, None));
@@ -324,8 +350,16 @@ pub(super) fn register(m: &mut FuncMap) {
         })
         .returns(Type::Float64),
     );
-    add(m, "ceil", Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0)).ceil()))).returns(Type::Float64));
-    add(m, "floor", Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0)).floor()))).returns(Type::Float64));
+    add(
+        m,
+        "ceil",
+        Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0)).ceil()))).returns(Type::Float64),
+    );
+    add(
+        m,
+        "floor",
+        Function::new(vec![t_any()], |_, a| Ok(Value::float64(to_float64(arg(a, 0)).floor()))).returns(Type::Float64),
+    );
     add(
         m,
         "round",

@@ -99,7 +99,8 @@ pub fn ext(path: &str) -> String {
 
 pub(super) fn register(m: &mut FuncMap) {
     for prefix in ["", "os"] {
-        let name = |n: &str| if prefix.is_empty() { n.to_string() } else { format!("os{}{}", n[..1].to_uppercase(), &n[1..]) };
+        let name =
+            |n: &str| if prefix.is_empty() { n.to_string() } else { format!("os{}{}", n[..1].to_uppercase(), &n[1..]) };
         add(m, &name("base"), Function::new(vec![t_str()], |_, a| ok_str(base(s(a, 0)))).returns(t_str()));
         add(m, &name("dir"), Function::new(vec![t_str()], |_, a| ok_str(dir(s(a, 0)))).returns(t_str()));
         add(m, &name("clean"), Function::new(vec![t_str()], |_, a| ok_str(clean(s(a, 0)))).returns(t_str()));

@@ -109,7 +109,8 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "typeIs",
-        Function::new(vec![t_str(), t_any()], |_, a| Ok(Value::Bool(s(a, 0) == arg(a, 1).type_name()))).returns(Type::Bool),
+        Function::new(vec![t_str(), t_any()], |_, a| Ok(Value::Bool(s(a, 0) == arg(a, 1).type_name())))
+            .returns(Type::Bool),
     );
     add(
         m,
@@ -125,11 +126,13 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "kindIs",
-        Function::new(vec![t_str(), t_any()], |_, a| Ok(Value::Bool(s(a, 0) == kind_name(arg(a, 1))))).returns(Type::Bool),
+        Function::new(vec![t_str(), t_any()], |_, a| Ok(Value::Bool(s(a, 0) == kind_name(arg(a, 1)))))
+            .returns(Type::Bool),
     );
     add(
         m,
         "deepEqual",
-        Function::new(vec![t_any(), t_any()], |_, a| Ok(Value::Bool(deep_equal(arg(a, 0), arg(a, 1))))).returns(Type::Bool),
+        Function::new(vec![t_any(), t_any()], |_, a| Ok(Value::Bool(deep_equal(arg(a, 0), arg(a, 1)))))
+            .returns(Type::Bool),
     );
 }

@@ -18,12 +18,16 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "regexMatch",
-        Function::new(vec![t_str(), t_str()], |_, a| Ok(Value::Bool(re::is_match(s(a, 0), s(a, 1)).unwrap_or(false)))).returns(Type::Bool),
+        Function::new(vec![t_str(), t_str()], |_, a| Ok(Value::Bool(re::is_match(s(a, 0), s(a, 1)).unwrap_or(false))))
+            .returns(Type::Bool),
     );
     add(
         m,
         "mustRegexMatch",
-        Function::new(vec![t_str(), t_str()], |_, a| re::is_match(s(a, 0), s(a, 1)).map(Value::Bool).map_err(plain_err)).returns(Type::Bool),
+        Function::new(vec![t_str(), t_str()], |_, a| {
+            re::is_match(s(a, 0), s(a, 1)).map(Value::Bool).map_err(plain_err)
+        })
+        .returns(Type::Bool),
     );
     add(
         m,
@@ -44,12 +48,16 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "regexFind",
-        Function::new(vec![t_str(), t_str()], |_, a| re::find(s(a, 0), s(a, 1)).map(Value::from).map_err(panic_err(s(a, 0)))).returns(t_str()),
+        Function::new(vec![t_str(), t_str()], |_, a| {
+            re::find(s(a, 0), s(a, 1)).map(Value::from).map_err(panic_err(s(a, 0)))
+        })
+        .returns(t_str()),
     );
     add(
         m,
         "mustRegexFind",
-        Function::new(vec![t_str(), t_str()], |_, a| re::find(s(a, 0), s(a, 1)).map(Value::from).map_err(plain_err)).returns(t_str()),
+        Function::new(vec![t_str(), t_str()], |_, a| re::find(s(a, 0), s(a, 1)).map(Value::from).map_err(plain_err))
+            .returns(t_str()),
     );
     add(
         m,
@@ -62,8 +70,10 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "mustRegexReplaceAll",
-        Function::new(vec![t_str(), t_str(), t_str()], |_, a| re::replace_all(s(a, 0), s(a, 1), s(a, 2)).map(Value::from).map_err(plain_err))
-            .returns(t_str()),
+        Function::new(vec![t_str(), t_str(), t_str()], |_, a| {
+            re::replace_all(s(a, 0), s(a, 1), s(a, 2)).map(Value::from).map_err(plain_err)
+        })
+        .returns(t_str()),
     );
     add(
         m,
@@ -92,8 +102,10 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "mustRegexSplit",
-        Function::new(vec![t_str(), t_str(), t_int()], |_, a| re::split(s(a, 0), s(a, 1), int(a, 2)).map(Value::string_list).map_err(plain_err))
-            .returns(t_strings()),
+        Function::new(vec![t_str(), t_str(), t_int()], |_, a| {
+            re::split(s(a, 0), s(a, 1), int(a, 2)).map(Value::string_list).map_err(plain_err)
+        })
+        .returns(t_strings()),
     );
     add(m, "regexQuoteMeta", Function::new(vec![t_str()], |_, a| ok_str(re::quote_meta(s(a, 0)))).returns(t_str()));
 }

@@ -18,7 +18,9 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "semverCompare",
-        Function::new(vec![t_str(), t_str()], |_, a| semver_compare(s(a, 0), s(a, 1)).map(Value::Bool).or_else(|e| fail(e.to_string())))
-            .returns(Type::Bool),
+        Function::new(vec![t_str(), t_str()], |_, a| {
+            semver_compare(s(a, 0), s(a, 1)).map(Value::Bool).or_else(|e| fail(e.to_string()))
+        })
+        .returns(Type::Bool),
     );
 }

@@ -70,11 +70,17 @@ pub(super) fn register(m: &mut FuncMap) {
     add(m, "snakecase", s1(st::to_snake_case));
     add(m, "camelcase", s1(st::to_camel_case));
     add(m, "kebabcase", s1(st::to_kebab_case));
-    add(m, "wrap", Function::new(vec![t_int(), t_str()], |_, a| ok_str(st::wrap_custom(s(a, 1), int(a, 0), "", false))));
+    add(
+        m,
+        "wrap",
+        Function::new(vec![t_int(), t_str()], |_, a| ok_str(st::wrap_custom(s(a, 1), int(a, 0), "", false))),
+    );
     add(
         m,
         "wrapWith",
-        Function::new(vec![t_int(), t_str(), t_str()], |_, a| ok_str(st::wrap_custom(s(a, 2), int(a, 0), s(a, 1), true))),
+        Function::new(vec![t_int(), t_str(), t_str()], |_, a| {
+            ok_str(st::wrap_custom(s(a, 2), int(a, 0), s(a, 1), true))
+        }),
     );
     add(m, "contains", b2(|sub, x| x.contains(sub)));
     add(m, "hasPrefix", b2(|pre, x| x.starts_with(pre)));
@@ -139,20 +145,14 @@ pub(super) fn register(m: &mut FuncMap) {
     add(
         m,
         "plural",
-        Function::new(vec![t_str(), t_str(), t_int()], |_, a| {
-            ok_str(if int(a, 2) == 1 { s(a, 0) } else { s(a, 1) })
-        }),
+        Function::new(vec![t_str(), t_str(), t_int()], |_, a| ok_str(if int(a, 2) == 1 { s(a, 0) } else { s(a, 1) })),
     );
     add(m, "sha1sum", s1(c::sha1sum));
     add(m, "sha256sum", s1(c::sha256sum));
     add(m, "sha512sum", s1(c::sha512sum));
     add(m, "adler32sum", s1(c::adler32sum));
     add(m, "toString", Function::new(vec![t_any()], |_, a| ok_str(strval(arg(a, 0)))).returns(t_str()));
-    add(
-        m,
-        "split",
-        Function::new(vec![t_str(), t_str()], |_, a| Ok(split_map(st::split_n(s(a, 1), s(a, 0), -1)))),
-    );
+    add(m, "split", Function::new(vec![t_str(), t_str()], |_, a| Ok(split_map(st::split_n(s(a, 1), s(a, 0), -1)))));
     add(
         m,
         "splitn",
@@ -164,7 +164,11 @@ pub(super) fn register(m: &mut FuncMap) {
         Function::new(vec![t_str(), t_str()], |_, a| Ok(Value::string_list(st::split_n(s(a, 1), s(a, 0), -1))))
             .returns(t_strings()),
     );
-    add(m, "toStrings", Function::new(vec![t_any()], |_, a| Ok(Value::string_list(strslice(arg(a, 0))))).returns(t_strings()));
+    add(
+        m,
+        "toStrings",
+        Function::new(vec![t_any()], |_, a| Ok(Value::string_list(strslice(arg(a, 0))))).returns(t_strings()),
+    );
     add(
         m,
         "join",

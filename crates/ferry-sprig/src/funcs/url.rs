@@ -66,7 +66,10 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
                     return Err(format!("invalid URL escape {}", strconv::quote(&String::from_utf8_lossy(&b[i..end]))));
                 };
                 if mode == Mode::Host && h < 8 && &b[i..i + 3] != b"%25" {
-                    return Err(format!("invalid URL escape {}", strconv::quote(&String::from_utf8_lossy(&b[i..i + 3]))));
+                    return Err(format!(
+                        "invalid URL escape {}",
+                        strconv::quote(&String::from_utf8_lossy(&b[i..i + 3]))
+                    ));
                 }
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -261,8 +264,7 @@ impl Url {
         } else {
             let has_authority = !self.scheme.is_empty() || !self.host.is_empty() || self.user.is_some();
             let omit_empty_host = self.omit_host && self.host.is_empty() && self.user.is_none();
-            if has_authority && !omit_empty_host
-            {
+            if has_authority && !omit_empty_host {
                 if !self.host.is_empty() || !self.path.is_empty() || self.user.is_some() {
                     buf.push_str("//");
                 }

@@ -204,7 +204,9 @@ impl Drop for Fetched {
 /// Fetches the chart when CHART is remote (oci:// or --repo); `None` for local charts.
 async fn fetch_remote(args: &Args) -> anyhow::Result<Option<Fetched>> {
     use anyhow::Context as _;
-    use ferry_chart::source::{ChartCache, ChartFetcher, ChartRequest, ChartSource, Credentials, FetchOptions, HttpConfig, ReqwestClient};
+    use ferry_chart::source::{
+        ChartCache, ChartFetcher, ChartRequest, ChartSource, Credentials, FetchOptions, HttpConfig, ReqwestClient,
+    };
     let Some(chart) = args.args.last() else { return Ok(None) };
     let (url, name) = match (&args.repo, chart.starts_with("oci://")) {
         (Some(repo), _) => (repo.clone(), chart.clone()),
@@ -224,10 +226,10 @@ async fn fetch_remote(args: &Args) -> anyhow::Result<Option<Fetched>> {
         }
     }
     let options = FetchOptions {
-        credentials: args.username.clone().map(|username| Credentials {
-            username,
-            password: args.password.clone().unwrap_or_default(),
-        }),
+        credentials: args
+            .username
+            .clone()
+            .map(|username| Credentials { username, password: args.password.clone().unwrap_or_default() }),
         plain_http: args.plain_http,
         ..FetchOptions::default()
     };
