@@ -21,8 +21,9 @@
 //! let sim = Sim::new(SimOptions::default());
 //! // A tower service (axum Router): e.g. `kube::Client::new(sim.router(), "default")`.
 //! let _service = sim.router();
-//! // Or on a loopback port, with a kubeconfig for kubectl, helm or kube-rs:
-//! let running = sim.serve("127.0.0.1:0".parse()?).await?;
+//! // Or on a loopback port, with a kubeconfig for kubectl, helm or kube-rs
+//! // (`serve` for plain HTTP; kubectl and helm send bearer tokens only over TLS):
+//! let running = sim.serve_tls("127.0.0.1:0".parse()?).await?;
 //! std::fs::write("/tmp/kubeconfig", running.kubeconfig())?;
 //! // Seed, inspect, inject faults, deny, steer controllers:
 //! sim.apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n")?;
@@ -53,6 +54,7 @@ mod resources;
 mod selector;
 mod store;
 mod table;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -69,6 +71,7 @@ pub use logs::{LogLine, Logs};
 pub use metrics::{Metrics, Usage};
 pub use resources::ResourceType;
 pub use store::{DeleteOptions, Event, EventKind};
+pub use tls::TlsError;
 
 /// How a simulator starts.
 #[derive(Debug, Clone)]
@@ -101,6 +104,17 @@ impl Default for SimOptions {
             version: "v1.35.0".into(),
         }
     }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Binding the address failed.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    /// Setting up TLS failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Why a test-API operation failed.
@@ -230,7 +244,44 @@ impl Sim {
                 tracing::warn!(error = %e, "kubesim server stopped with an error");
             }
         });
-        Ok(Running { addr, url: format!("http://{addr}"), stop: Some(stop), task })
+        Ok(Running { addr, url: format!("http://{addr}"), ca_pem: None, stop: Some(stop), task })
+    }
+
+    /// Serves the API on `addr` over HTTPS with a fresh self-signed CA; the kubeconfig
+    /// carries the CA. Use this when clients must present bearer tokens: kubectl and
+    /// helm send them only over TLS.
+    pub async fn serve_tls(&self, addr: SocketAddr) -> Result<Running, ServeError> {
+        let identity = tls::identity()?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let acceptor = tokio_rustls::TlsAcceptor::from(identity.server);
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let (tcp, _) = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "kubesim could not accept a connection");
+                            continue;
+                        }
+                    },
+                    _ = &mut stopped => return,
+                };
+                let acceptor = acceptor.clone();
+                let service = hyper_util::service::TowerToHyperService::new(router.clone());
+                connections.spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else { return };
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(io, service).with_upgrades().await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Ok(Running { addr, url: format!("https://{addr}"), ca_pem: Some(identity.ca_pem), stop: Some(stop), task })
     }
 
     /// Fault injection.
@@ -406,8 +457,10 @@ impl Sim {
 pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` when served with TLS.
     pub url: String,
+    /// The CA that signed the server certificate (PEM), when served with TLS.
+    pub ca_pem: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -415,12 +468,12 @@ pub struct Running {
 impl Running {
     /// A kubeconfig (YAML) whose current context points at this server with the admin user.
     pub fn kubeconfig(&self) -> String {
-        kubeconfig(&self.url, "kubesim-admin-token", "default")
+        kubeconfig(&self.url, self.ca_pem.as_deref(), "kubesim-admin-token", "default")
     }
 
     /// A kubeconfig for a bearer token (see [`Access::add_token`]) and default namespace.
     pub fn kubeconfig_with_token(&self, token: &str, namespace: &str) -> String {
-        kubeconfig(&self.url, token, namespace)
+        kubeconfig(&self.url, self.ca_pem.as_deref(), token, namespace)
     }
 
     /// Writes [`Running::kubeconfig`] to a file (mode 0600, as kubectl expects of credentials).
@@ -457,10 +510,16 @@ pub fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<
     file.write_all(contents.as_bytes())
 }
 
-/// A kubeconfig pointing at `server` with a bearer token.
-pub fn kubeconfig(server: &str, token: &str, namespace: &str) -> String {
+/// A kubeconfig pointing at `server` (trusting `ca_pem` when given) with a bearer token.
+pub fn kubeconfig(server: &str, ca_pem: Option<&str>, token: &str, namespace: &str) -> String {
+    use base64::Engine;
+    let ca = ca_pem
+        .map(|pem| {
+            format!("    certificate-authority-data: {}\n", base64::engine::general_purpose::STANDARD.encode(pem))
+        })
+        .unwrap_or_default();
     format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n    server: {server}\ncontexts:\n- name: kubesim\n  context:\n    cluster: kubesim\n    user: kubesim\n    namespace: {namespace}\ncurrent-context: kubesim\nusers:\n- name: kubesim\n  user:\n    token: {token}\npreferences: {{}}\n"
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n    server: {server}\n{ca}contexts:\n- name: kubesim\n  context:\n    cluster: kubesim\n    user: kubesim\n    namespace: {namespace}\ncurrent-context: kubesim\nusers:\n- name: kubesim\n  user:\n    token: {token}\npreferences: {{}}\n"
     )
 }
 
@@ -505,11 +564,14 @@ pub(crate) fn review(sim: &Sim, user: &str, rt: &ResourceType, mut object: Value
         name: attrs["name"].as_str().filter(|n| !n.is_empty()).map(String::from),
         user: user.into(),
     };
+    // A namespace sent along for a cluster-scoped resource does not make it namespaced.
+    let cluster_scoped = sim
+        .state()
+        .registry
+        .by_storage_key(&request.group, attrs["resource"].as_str().unwrap_or_default())
+        .is_some_and(|t| !t.namespaced);
+    let request = RequestInfo { namespace: if cluster_scoped { None } else { request.namespace }, ..request };
     let allowed = sim.access().allows(&request);
-    object["status"] = if allowed {
-        json!({"allowed": true})
-    } else {
-        json!({"allowed": false, "reason": "denied by a kubesim access rule"})
-    };
+    object["status"] = if allowed { json!({"allowed": true}) } else { json!({"allowed": false}) };
     object
 }

@@ -33,6 +33,10 @@ struct Args {
     /// Do not serve metrics.k8s.io (simulate a cluster without metrics-server).
     #[arg(long, env = "KUBESIM_NO_METRICS")]
     no_metrics: bool,
+    /// Serve plain HTTP instead of HTTPS with a fresh self-signed CA. kubectl and helm
+    /// then send no bearer token, so every request is the administrator's.
+    #[arg(long, env = "KUBESIM_PLAIN_HTTP")]
+    plain_http: bool,
     /// Number of simulated nodes.
     #[arg(long, env = "KUBESIM_NODES", default_value_t = 1)]
     nodes: usize,
@@ -58,7 +62,11 @@ async fn main() -> anyhow::Result<()> {
         ..SimOptions::default()
     };
     let sim = Sim::new(options);
-    let running = sim.serve(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let running = if args.plain_http {
+        sim.serve(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?
+    } else {
+        sim.serve_tls(args.listen).await.with_context(|| format!("cannot serve HTTPS on {}", args.listen))?
+    };
     println!("kubesim: serving the Kubernetes API at {}", running.url);
     match &args.kubeconfig {
         Some(path) => {

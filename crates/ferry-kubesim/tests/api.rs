@@ -637,3 +637,84 @@ async fn metrics_are_served_until_turned_off() {
     let (_, groups) = call(&r, "GET", "/apis", None).await;
     assert!(!groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == "metrics.k8s.io"));
 }
+
+#[tokio::test]
+async fn statefulsets_and_daemonsets_get_their_pods() {
+    let sim = Sim::new(SimOptions {
+        ready_delay: Duration::from_millis(20),
+        nodes: vec!["node-a".into(), "node-b".into()],
+        ..SimOptions::default()
+    });
+    let r = sim.router();
+    let template = json!({"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres:17"}]}});
+    let sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+        "spec": {"replicas": 2, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}}, "template": template,
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}});
+    assert_eq!(call(&r, "POST", "/apis/apps/v1/namespaces/default/statefulsets", Some(sts)).await.0, 201);
+    let ready = |s: Option<&Value>| {
+        s.is_some_and(|s| {
+            s["status"]["readyReplicas"] == 2 && s["status"]["currentRevision"] == s["status"]["updateRevision"]
+        })
+    };
+    assert!(sim.wait_for("apps/v1", "StatefulSet", "default", "db", Duration::from_secs(5), ready).await);
+    assert!(sim.get("v1", "Pod", "default", "db-0").is_some() && sim.get("v1", "Pod", "default", "db-1").is_some());
+    let pvc = sim.get("v1", "PersistentVolumeClaim", "default", "data-db-1").unwrap();
+    assert_eq!(pvc["status"]["phase"], "Bound");
+
+    let ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {"metadata": {"labels": {"app": "agent"}},
+            "spec": {"containers": [{"name": "a", "image": "agent:1"}]}}}});
+    assert_eq!(call(&r, "POST", "/apis/apps/v1/namespaces/default/daemonsets", Some(ds)).await.0, 201);
+    let all_ready = |d: Option<&Value>| {
+        d.is_some_and(|d| d["status"]["numberReady"] == 2 && d["status"]["desiredNumberScheduled"] == 2)
+    };
+    assert!(sim.wait_for("apps/v1", "DaemonSet", "default", "agent", Duration::from_secs(5), all_ready).await);
+    let mut nodes: Vec<String> = sim
+        .list("v1", "Pod", Some("default"))
+        .iter()
+        .filter(|p| p["metadata"]["labels"]["app"] == "agent")
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap().to_string())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["node-a", "node-b"]);
+}
+
+#[tokio::test]
+async fn dry_run_orphaning_metadata_answers_and_watch_drop_faults() {
+    let sim = sim();
+    let r = sim.router();
+    let (code, dry) =
+        call(&r, "POST", &format!("{CONFIGMAPS}?dryRun=All"), Some(json!({"metadata": {"name": "dry"}}))).await;
+    assert_eq!((code, dry["metadata"]["name"].as_str()), (201, Some("dry")));
+    assert!(sim.get("v1", "ConfigMap", "default", "dry").is_none(), "dry runs store nothing");
+
+    call(&r, "POST", DEPLOYMENTS, Some(deployment("orphan", 1))).await;
+    assert!(
+        sim.wait_for("apps/v1", "Deployment", "default", "orphan", Duration::from_secs(5), |d| d
+            .is_some_and(|d| d["status"]["availableReplicas"] == 1))
+            .await
+    );
+    assert_eq!(call(&r, "DELETE", &format!("{DEPLOYMENTS}/orphan?propagationPolicy=Orphan"), None).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let rs = sim.list("apps/v1", "ReplicaSet", Some("default"));
+    assert_eq!(rs.len(), 1, "orphaned dependents stay");
+    assert!(rs[0]["metadata"]["ownerReferences"].as_array().is_none_or(Vec::is_empty));
+
+    let accept = [("accept", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")];
+    let (_, meta) =
+        call_with(&r, "GET", "/apis/apps/v1/namespaces/default/replicasets", "application/json", &accept, None).await;
+    assert_eq!(meta["kind"], "PartialObjectMetadataList");
+    assert!(meta["items"][0].get("spec").is_none());
+    let accept = [("accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")];
+    let (_, table) = call_with(&r, "GET", "/api/v1/namespaces/default/pods", "application/json", &accept, None).await;
+    assert_eq!(table["kind"], "Table");
+    assert_eq!(table["columnDefinitions"][1]["name"], "Ready");
+    assert_eq!(table["rows"][0]["cells"][2], "Running");
+
+    sim.faults().inject(Fault::drop_watch_after(1).resource("configmaps").times(1));
+    let mut watch = Watch::open(&r, &format!("{CONFIGMAPS}?watch=1&resourceVersion={}", sim.resource_version())).await;
+    call(&r, "POST", CONFIGMAPS, Some(json!({"metadata": {"name": "one"}}))).await;
+    call(&r, "POST", CONFIGMAPS, Some(json!({"metadata": {"name": "two"}}))).await;
+    assert_eq!(watch.change().await["object"]["metadata"]["name"], "one");
+    assert!(watch.next().await.is_none(), "the watch was cut after one event");
+}

@@ -40,12 +40,17 @@ struct Env {
 
 impl Env {
     async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(tls: bool) -> Self {
         let sim = Sim::new(SimOptions {
             ready_delay: Duration::from_millis(100),
             job_duration: Duration::from_millis(100),
             ..SimOptions::default()
         });
-        let running = sim.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let running = if tls { sim.serve_tls(addr).await.unwrap() } else { sim.serve(addr).await.unwrap() };
         let dir = tempfile::tempdir().unwrap();
         running.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();
         Self { sim, running, dir }
@@ -196,6 +201,36 @@ async fn kubectl_applies_gets_watches_patches_waits_logs_and_deletes() {
     env.ok(&kubectl, &["delete", "namespace", "demo", "--timeout=30s"]).await;
     assert!(env.sim.get("v1", "Namespace", "", "demo").is_none());
     drop(env.running);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_over_tls_sees_forbidden_for_a_namespace_confined_token() {
+    let Some(kubectl) = tool("kubectl") else { return };
+    let env = Env::start_with(true).await;
+    assert!(env.running.url.starts_with("https://"));
+    let agent = ferry_kubesim::service_account("default", "agent");
+    env.sim.access().add_token("agent-token", &agent);
+    env.sim.access().confine_to_namespace(&agent, "default");
+    let whoami = env.ok(&kubectl, &["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]).await;
+    assert_eq!(whoami, ferry_kubesim::ADMIN, "the admin kubeconfig verifies the server with its CA");
+    ferry_kubesim::write_private(
+        &env.dir.path().join("kubeconfig"),
+        &env.running.kubeconfig_with_token("agent-token", "default"),
+    )
+    .unwrap();
+    let (ok, _, stderr) = env.run(&kubectl, &["get", "nodes"]).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "nodes is forbidden: User \"{agent}\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"
+        )),
+        "{stderr}"
+    );
+    env.ok(&kubectl, &["get", "configmaps"]).await;
+    let (_, answer, _) = env.run(&kubectl, &["auth", "can-i", "create", "clusterroles"]).await;
+    assert_eq!(answer.trim(), "no");
+    let (_, answer, _) = env.run(&kubectl, &["auth", "can-i", "create", "deployments"]).await;
+    assert_eq!(answer.trim(), "yes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
