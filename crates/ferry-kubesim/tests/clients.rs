@@ -204,6 +204,29 @@ async fn kubectl_applies_gets_watches_patches_waits_logs_and_deletes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_serves_custom_resources_and_explains_kinds() {
+    let Some(kubectl) = tool("kubectl") else { return };
+    let env = Env::start().await;
+    env.ok(&kubectl, &["apply", "-f", &fixture("crd.yaml")]).await;
+    let out = env.ok(&kubectl, &["apply", "-f", &fixture("widget.yaml")]).await;
+    assert!(out.contains("widget.example.com/w created"), "{out}");
+    let table = env.ok(&kubectl, &["get", "wd"]).await;
+    assert!(table.lines().any(|l| l.starts_with("w ")), "{table}");
+    env.ok(&kubectl, &["patch", "widget", "w", "--type=merge", "-p", r#"{"spec":{"size":4}}"#]).await;
+    assert_eq!(env.sim.get("example.com/v1", "Widget", "default", "w").unwrap()["spec"]["size"], 4);
+    // kubectl's default (strategic) patch is refused for custom resources, as by Kubernetes.
+    let (ok, _, stderr) = env.run(&kubectl, &["patch", "widget", "w", "-p", r#"{"spec":{"size":5}}"#]).await;
+    assert!(!ok && stderr.contains("strategic-merge-patch"), "{stderr}");
+    let explained = env.ok(&kubectl, &["explain", "widget.spec"]).await;
+    assert!(explained.contains("How big the widget is."), "{explained}");
+    let explained = env.ok(&kubectl, &["explain", "deployment"]).await;
+    assert!(explained.contains("KIND:       Deployment"), "{explained}");
+    env.ok(&kubectl, &["delete", "crd", "widgets.example.com"]).await;
+    let (ok, _, stderr) = env.run(&kubectl, &["get", "widgets"]).await;
+    assert!(!ok, "the kind is gone with its CRD: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_over_tls_sees_forbidden_for_a_namespace_confined_token() {
     let Some(kubectl) = tool("kubectl") else { return };
     let env = Env::start_with(true).await;
