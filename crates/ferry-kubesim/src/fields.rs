@@ -116,16 +116,13 @@ pub fn field_set(object: &Value, part: Part) -> FieldSet {
 /// The value at a field path, if the object has it.
 pub fn value_at<'a>(object: &'a Value, path: &[String]) -> Option<&'a Value> {
     let mut current = object;
-    let mut field = "";
     for element in path {
         if let Some(name) = element.strip_prefix("f:") {
             current = current.get(name)?;
-            field = name;
         } else if let Some(key_json) = element.strip_prefix("k:") {
             let wanted: Value = serde_json::from_str(key_json).ok()?;
             let (key, id) = wanted.as_object()?.iter().next()?;
             let items = current.as_array()?;
-            let _ = field;
             current = items.iter().find(|i| i.get(key) == Some(id))?;
         } else {
             return None;

@@ -780,7 +780,6 @@ fn watch(ctx: Ctx<'_>, drop_after: Option<usize>) -> Response {
     };
 
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    let sim_for_task = sim.clone();
     let render_rt = rt.clone();
     let render = move |kind: &str, object: &Value| -> Bytes {
         let object = match shape {
@@ -807,7 +806,6 @@ fn watch(ctx: Ctx<'_>, drop_after: Option<usize>) -> Response {
     let interval = sim.options().bookmark_interval;
     let mut drops = sim.faults().drops.subscribe();
     tokio::spawn(async move {
-        let _sim = sim_for_task;
         if let Some(e) = error {
             let _ = tx.send(event_line("ERROR", &e.status())).await;
             return;

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::header;
 use axum::response::Response;
 use bytes::Bytes;
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::Sim;
@@ -119,5 +120,3 @@ pub(crate) async fn pod_log(
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx)) });
     Ok(builder.body(Body::from_stream(stream)).expect("static response parts are valid"))
 }
-
-use serde_json::Value;

@@ -453,7 +453,7 @@ impl Sim {
     }
 }
 
-/// A simulator served on a port.
+/// A simulator served on a port. Dropping it stops the server.
 pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,

@@ -327,12 +327,7 @@ impl Registry {
                 "kind": t.kind,
                 "verbs": t.verbs,
             });
-            if !t.short_names.is_empty() {
-                entry["shortNames"] = json!(t.short_names);
-            }
-            if !t.categories.is_empty() {
-                entry["categories"] = json!(t.categories);
-            }
+            add_names(&mut entry, t);
             out.push(entry);
             for sub in subresources(t) {
                 out.push(json!({
@@ -391,12 +386,7 @@ impl Registry {
                                 "singularResource": t.singular,
                                 "verbs": t.verbs,
                             });
-                            if !t.short_names.is_empty() {
-                                r["shortNames"] = json!(t.short_names);
-                            }
-                            if !t.categories.is_empty() {
-                                r["categories"] = json!(t.categories);
-                            }
+                            add_names(&mut r, t);
                             if !subs.is_empty() {
                                 r["subresources"] = json!(subs);
                             }
@@ -409,6 +399,16 @@ impl Registry {
             items.push(json!({"metadata": {"name": group, "creationTimestamp": null}, "versions": versions}));
         }
         json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
+    }
+}
+
+/// Short names and categories, which discovery omits when empty.
+fn add_names(entry: &mut Value, t: &ResourceType) {
+    if !t.short_names.is_empty() {
+        entry["shortNames"] = json!(t.short_names);
+    }
+    if !t.categories.is_empty() {
+        entry["categories"] = json!(t.categories);
     }
 }
 

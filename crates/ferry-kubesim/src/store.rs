@@ -323,7 +323,7 @@ impl State {
     }
 
     /// Replaces an object (`PUT`), or only its status through the status subresource.
-    /// `create_missing` turns an update of a missing object into a create (as `PUT` does for most kinds).
+    /// A missing object is `404 NotFound`; a stale `resourceVersion` is `409 Conflict`.
     pub fn update(
         &mut self,
         rt: &ResourceType,
@@ -410,6 +410,11 @@ impl State {
         object["metadata"]["name"] = old["metadata"]["name"].clone();
         if rt.namespaced {
             object["metadata"]["namespace"] = json!(namespace);
+        }
+        // Omitting managedFields keeps them; sending other ones replaces them (kubectl's
+        // client-side to server-side apply migration does that with a JSON patch).
+        if object["metadata"]["managedFields"].is_null() && !old["metadata"]["managedFields"].is_null() {
+            object["metadata"]["managedFields"] = old["metadata"]["managedFields"].clone();
         }
         let managed_changed = object["metadata"]["managedFields"] != old["metadata"]["managedFields"];
         if track && !managed_changed {
@@ -621,7 +626,7 @@ pub fn present(rt: &ResourceType, object: &Value) -> Value {
     out
 }
 
-/// Sorts nothing, builds a `…List` object.
+/// A `…List` object of `items` at `resource_version`, with the pagination fields.
 pub fn list_object(
     rt: &ResourceType,
     items: Vec<Value>,

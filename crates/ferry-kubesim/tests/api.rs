@@ -718,3 +718,32 @@ async fn dry_run_orphaning_metadata_answers_and_watch_drop_faults() {
     assert_eq!(watch.change().await["object"]["metadata"]["name"], "one");
     assert!(watch.next().await.is_none(), "the watch was cut after one event");
 }
+
+#[tokio::test]
+async fn an_update_without_managed_fields_keeps_the_owners() {
+    let sim = sim();
+    let r = sim.router();
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": {"a": "1"}});
+    let (_, created) =
+        patch(&r, &format!("{CONFIGMAPS}/owned?fieldManager=helm"), "application/apply-patch+yaml", cm).await;
+    assert_eq!(created["metadata"]["managedFields"][0]["manager"], "helm");
+    let replacement =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": {"a": "1", "b": "2"}});
+    let (code, updated) = call_with(
+        &r,
+        "PUT",
+        &format!("{CONFIGMAPS}/owned?fieldManager=editor"),
+        "application/json",
+        &[],
+        Some(replacement.to_string()),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let managers: Vec<&str> = updated["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["manager"].as_str().unwrap())
+        .collect();
+    assert_eq!(managers, ["helm", "editor"]);
+}
