@@ -24,6 +24,8 @@ use crate::{Shared, Sim};
 pub const READY_DELAY_ANNOTATION: &str = "kubesim.ferry.dev/ready-delay";
 /// Annotation: pods of this template fail with this reason (`"true"` means `CrashLoopBackOff`).
 pub const FAIL_ANNOTATION: &str = "kubesim.ferry.dev/fail";
+/// Annotation: running containers of this template log a line this often (`"1s"`).
+pub const LOG_INTERVAL_ANNOTATION: &str = "kubesim.ferry.dev/log-interval";
 
 const MANAGER: &str = "kube-controller-manager";
 
@@ -36,6 +38,8 @@ pub struct ControllerSettings {
     pub job_duration: Duration,
     /// When paused, controllers do nothing (objects stay as written).
     pub paused: bool,
+    /// How often running containers log a line (`None`: only the start line).
+    pub log_interval: Option<Duration>,
 }
 
 /// Handle to change the simulated controllers at run time.
@@ -56,6 +60,11 @@ impl Controllers {
         self.settings.lock().expect("controller settings poisoned").job_duration = duration;
     }
 
+    /// Sets how often running containers log a line (`None`: only at start).
+    pub fn set_log_interval(&self, interval: Option<Duration>) {
+        self.settings.lock().expect("controller settings poisoned").log_interval = interval;
+    }
+
     /// Pauses or resumes every controller; resuming reconciles everything once.
     pub fn set_paused(&self, paused: bool) {
         self.settings.lock().expect("controller settings poisoned").paused = paused;
@@ -74,6 +83,7 @@ impl Controllers {
 pub(crate) enum Timer {
     PodStart { namespace: String, name: String, uid: String },
     PodFinish { namespace: String, name: String, uid: String },
+    PodLog { namespace: String, name: String, uid: String, count: u64 },
     Resync,
 }
 
@@ -408,8 +418,25 @@ fn deployment(state: &mut State, ns: &str, name: &str) {
         let _ =
             state.write(&deployments, ns, d.clone(), annotated, Part::Whole, &WriteOptions::internal(MANAGER), true);
     }
-    for rs in state.list(&replicasets, Some(ns)).iter().filter(|rs| controller_uid(rs) == Some(meta_str(&d, "uid"))) {
-        let want = if meta_str(rs, "name") == new_name { desired } else { 0 };
+    let owned_now: Vec<Value> = state
+        .list(&replicasets, Some(ns))
+        .into_iter()
+        .filter(|rs| controller_uid(rs) == Some(meta_str(&d, "uid")))
+        .collect();
+    let new_available = owned_now
+        .iter()
+        .find(|rs| meta_str(rs, "name") == new_name)
+        .map_or(0, |rs| rs["status"]["availableReplicas"].as_i64().unwrap_or(0));
+    // A rolling update keeps the old pods until the new ones are available; Recreate does not.
+    let retire_old = d["spec"]["strategy"]["type"] == "Recreate" || new_available >= desired;
+    for rs in &owned_now {
+        let want = if meta_str(rs, "name") == new_name {
+            desired
+        } else if retire_old {
+            0
+        } else {
+            rs["spec"]["replicas"].as_i64().unwrap_or(0)
+        };
         if rs["spec"]["replicas"].as_i64() != Some(want) {
             let mut next = rs.clone();
             next["spec"]["replicas"] = json!(want);
@@ -734,6 +761,7 @@ fn on_timer(sim: &Sim, timer: Timer) {
     let (namespace, name, uid, finish) = match timer {
         Timer::PodStart { namespace, name, uid } => (namespace, name, uid, false),
         Timer::PodFinish { namespace, name, uid } => (namespace, name, uid, true),
+        Timer::PodLog { namespace, name, uid, count } => return heartbeat(sim, namespace, name, uid, count),
         Timer::Resync => return resync(sim),
     };
     let mut state = sim.state();
@@ -815,6 +843,10 @@ fn on_timer(sim: &Sim, timer: Timer) {
             };
             sim.logs().write(&namespace, &name, container, &line);
         }
+        if let Some(interval) = log_interval(sim, &pod).filter(|_| fail.is_none()) {
+            let timer = Timer::PodLog { namespace: namespace.clone(), name: name.clone(), uid: uid.clone(), count: 1 };
+            schedule(sim, interval, timer);
+        }
         if job_pod {
             let duration = sim.controllers().current().job_duration;
             schedule(
@@ -825,6 +857,31 @@ fn on_timer(sim: &Sim, timer: Timer) {
         }
     }
     let _ = state.write(&pods_rt, &namespace, pod, next, Part::Whole, &WriteOptions::internal("kubelet"), true);
+}
+
+fn log_interval(sim: &Sim, pod: &Value) -> Option<Duration> {
+    let annotated = pod["metadata"]["annotations"][LOG_INTERVAL_ANNOTATION].as_str().and_then(parse_duration);
+    annotated.or_else(|| sim.controllers().current().log_interval).filter(|d| !d.is_zero())
+}
+
+/// A running container's periodic log line; stops with the pod.
+fn heartbeat(sim: &Sim, namespace: String, name: String, uid: String, count: u64) {
+    let pod = {
+        let state = sim.state();
+        let pods_rt = rt(&state, "", "pods");
+        state.raw(&pods_rt, &namespace, &name).cloned()
+    };
+    let Some(pod) = pod else { return };
+    if meta_str(&pod, "uid") != uid || pod["status"]["phase"] != "Running" || deleting(&pod) {
+        return;
+    }
+    for c in pod["spec"]["containers"].as_array().into_iter().flatten() {
+        let container = c["name"].as_str().unwrap_or_default();
+        sim.logs().write(&namespace, &name, container, &format!("kubesim: {container} heartbeat {count}"));
+    }
+    if let Some(interval) = log_interval(sim, &pod) {
+        schedule(sim, interval, Timer::PodLog { namespace, name, uid, count: count + 1 });
+    }
 }
 
 fn namespace(state: &mut State, name: &str) {

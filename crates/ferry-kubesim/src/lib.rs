@@ -64,7 +64,9 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 pub use access::{ADMIN, Access, service_account};
-pub use controllers::{ControllerSettings, Controllers, FAIL_ANNOTATION, READY_DELAY_ANNOTATION};
+pub use controllers::{
+    ControllerSettings, Controllers, FAIL_ANNOTATION, LOG_INTERVAL_ANNOTATION, READY_DELAY_ANNOTATION,
+};
 pub use error::ApiError;
 pub use faults::{Fault, FaultAction, Faults, RequestInfo, RequestMatch};
 pub use logs::{LogLine, Logs};
@@ -90,6 +92,8 @@ pub struct SimOptions {
     pub bookmark_interval: Duration,
     /// The `gitVersion` that `/version` reports.
     pub version: String,
+    /// How often running containers log a line (`None`: only a start line).
+    pub log_interval: Option<Duration>,
 }
 
 impl Default for SimOptions {
@@ -102,6 +106,7 @@ impl Default for SimOptions {
             watch_history: 10_000,
             bookmark_interval: Duration::from_secs(1),
             version: "v1.35.0".into(),
+            log_interval: None,
         }
     }
 }
@@ -173,8 +178,12 @@ impl Sim {
         let (events, controller_events) = broadcast::channel(16_384);
         let state = store::State::new(resources::Registry::new(options.metrics), options.watch_history, events);
         let (wake, timers) = tokio::sync::mpsc::unbounded_channel();
-        let settings =
-            ControllerSettings { ready_delay: options.ready_delay, job_duration: options.job_duration, paused: false };
+        let settings = ControllerSettings {
+            ready_delay: options.ready_delay,
+            job_duration: options.job_duration,
+            paused: false,
+            log_interval: options.log_interval,
+        };
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             options,

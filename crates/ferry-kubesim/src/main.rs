@@ -30,6 +30,9 @@ struct Args {
     /// How long Job pods run before they complete.
     #[arg(long, env = "KUBESIM_JOB_DURATION", default_value = "3s", value_parser = parse_duration)]
     job_duration: Duration,
+    /// How often running containers log a line (0s: only a start line).
+    #[arg(long, env = "KUBESIM_LOG_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    log_interval: Duration,
     /// Do not serve metrics.k8s.io (simulate a cluster without metrics-server).
     #[arg(long, env = "KUBESIM_NO_METRICS")]
     no_metrics: bool,
@@ -58,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         ready_delay: args.ready_delay,
         job_duration: args.job_duration,
         metrics: !args.no_metrics,
+        log_interval: Some(args.log_interval).filter(|d| !d.is_zero()),
         nodes: (1..=args.nodes.max(1)).map(|i| format!("kubesim-node-{i}")).collect(),
         ..SimOptions::default()
     };

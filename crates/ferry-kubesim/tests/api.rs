@@ -747,3 +747,36 @@ async fn an_update_without_managed_fields_keeps_the_owners() {
         .collect();
     assert_eq!(managers, ["helm", "editor"]);
 }
+
+#[tokio::test]
+async fn rolling_updates_keep_old_pods_until_new_ones_are_available_and_pods_log_periodically() {
+    let sim = sim();
+    sim.controllers().set_log_interval(Some(Duration::from_millis(30)));
+    let r = sim.router();
+    call(&r, "POST", DEPLOYMENTS, Some(deployment("web", 1))).await;
+    let available = |d: Option<&Value>| {
+        d.is_some_and(|d| d["status"]["availableReplicas"] == 1 && d["status"]["updatedReplicas"] == 1)
+    };
+    assert!(sim.wait_for("apps/v1", "Deployment", "default", "web", Duration::from_secs(5), available).await);
+    let first_pod = sim.list("v1", "Pod", Some("default")).pop().unwrap();
+    let name = first_pod["metadata"]["name"].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let lines = sim.logs().lines("default", &name, "web");
+    assert!(lines.iter().any(|l| l.text == "kubesim: web heartbeat 2"), "{lines:?}");
+
+    // A new template that never becomes ready: the old pod keeps serving.
+    let failing =
+        json!({"spec": {"template": {"metadata": {"annotations": {ferry_kubesim::FAIL_ANNOTATION: "true"}}}}});
+    patch(&r, &format!("{DEPLOYMENTS}/web"), "application/strategic-merge-patch+json", failing).await;
+    let stuck = |d: Option<&Value>| {
+        d.is_some_and(|d| {
+            d["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["reason"] == "ProgressDeadlineExceeded"))
+        })
+    };
+    assert!(sim.wait_for("apps/v1", "Deployment", "default", "web", Duration::from_secs(5), stuck).await);
+    assert!(sim.get("v1", "Pod", "default", &name).is_some(), "the old pod still runs during a rolling update");
+    let d = sim.get("apps/v1", "Deployment", "default", "web").unwrap();
+    assert_eq!((d["status"]["availableReplicas"].as_i64(), d["status"]["replicas"].as_i64()), (Some(1), Some(2)));
+}
