@@ -144,11 +144,6 @@ fn controller_uid(object: &Value) -> Option<&str> {
         .and_then(|r| r["uid"].as_str())
 }
 
-fn owned_by<'a>(objects: &'a [Value], owner: &Value) -> Vec<&'a Value> {
-    let uid = meta_str(owner, "uid");
-    objects.iter().filter(|o| controller_uid(o) == Some(uid)).collect()
-}
-
 fn owner_reference(owner: &Value) -> Value {
     json!([{
         "apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
@@ -351,10 +346,19 @@ fn pod_ready(pod: &Value) -> bool {
             .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
-fn pods_of(state: &State, ns: &str, owner: &Value) -> Vec<Value> {
-    let pods_rt = rt(state, "", "pods");
-    let pods = state.list(&pods_rt, Some(ns));
-    owned_by(&pods, owner).into_iter().cloned().collect()
+/// The objects of one resource that `owner` controls.
+fn controlled(state: &State, group: &str, plural: &str, owner: &Value) -> Vec<Value> {
+    let uid = meta_str(owner, "uid");
+    state
+        .dependents(uid)
+        .into_iter()
+        .filter(|(t, o)| t.group == group && t.plural == plural && controller_uid(o) == Some(uid))
+        .map(|(t, o)| crate::store::present(&t, &o))
+        .collect()
+}
+
+fn pods_of(state: &State, owner: &Value) -> Vec<Value> {
+    controlled(state, "", "pods", owner)
 }
 
 fn pod_from_template(template: &Value, owner: &Value, name: Value, extra_labels: Value) -> Value {
@@ -387,8 +391,7 @@ fn deployment(state: &mut State, ns: &str, name: &str) {
     let template = &d["spec"]["template"];
     let hash = template_hash(template);
     let new_name = format!("{name}-{hash}");
-    let all_rs = state.list(&replicasets, Some(ns));
-    let owned: Vec<Value> = owned_by(&all_rs, &d).into_iter().cloned().collect();
+    let owned: Vec<Value> = controlled(state, "apps", "replicasets", &d);
     if !owned.iter().any(|rs| meta_str(rs, "name") == new_name) {
         let revision = owned
             .iter()
@@ -418,11 +421,7 @@ fn deployment(state: &mut State, ns: &str, name: &str) {
         let _ =
             state.write(&deployments, ns, d.clone(), annotated, Part::Whole, &WriteOptions::internal(MANAGER), true);
     }
-    let owned_now: Vec<Value> = state
-        .list(&replicasets, Some(ns))
-        .into_iter()
-        .filter(|rs| controller_uid(rs) == Some(meta_str(&d, "uid")))
-        .collect();
+    let owned_now = controlled(state, "apps", "replicasets", &d);
     let new_available = owned_now
         .iter()
         .find(|rs| meta_str(rs, "name") == new_name)
@@ -445,14 +444,13 @@ fn deployment(state: &mut State, ns: &str, name: &str) {
         }
     }
     let Some(d) = state.raw(&deployments, ns, name).cloned() else { return };
-    let all_rs = state.list(&replicasets, Some(ns));
-    let owned: Vec<&Value> = owned_by(&all_rs, &d);
+    let owned: Vec<Value> = controlled(state, "apps", "replicasets", &d);
     let sum = |key: &str| owned.iter().map(|rs| rs["status"][key].as_i64().unwrap_or(0)).sum::<i64>();
     let new_rs = owned.iter().find(|rs| meta_str(rs, "name") == new_name);
     let updated = new_rs.map_or(0, |rs| rs["status"]["replicas"].as_i64().unwrap_or(0));
     let (replicas, ready, available) = (sum("replicas"), sum("readyReplicas"), sum("availableReplicas"));
     let failing = new_rs.is_some_and(|rs| {
-        pods_of(state, ns, rs).iter().any(|p| {
+        pods_of(state, rs).iter().any(|p| {
             p["status"]["containerStatuses"]
                 .as_array()
                 .is_some_and(|cs| cs.iter().any(|c| !c["state"]["waiting"].is_null()))
@@ -536,7 +534,7 @@ fn replicaset(state: &mut State, ns: &str, name: &str) {
         return;
     }
     let desired = rs["spec"]["replicas"].as_i64().unwrap_or(1).max(0) as usize;
-    let live: Vec<Value> = pods_of(state, ns, &rs).into_iter().filter(|p| !deleting(p)).collect();
+    let live: Vec<Value> = pods_of(state, &rs).into_iter().filter(|p| !deleting(p)).collect();
     for _ in live.len()..desired {
         let pod = pod_from_template(&rs["spec"]["template"], &rs, json!(format!("{name}-")), json!({}));
         create(state, &pods_rt, ns, pod);
@@ -544,7 +542,7 @@ fn replicaset(state: &mut State, ns: &str, name: &str) {
     for extra in live.iter().skip(desired) {
         delete(state, &pods_rt, extra, "Background");
     }
-    let pods: Vec<Value> = pods_of(state, ns, &rs).into_iter().filter(|p| !deleting(p)).collect();
+    let pods: Vec<Value> = pods_of(state, &rs).into_iter().filter(|p| !deleting(p)).collect();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
     let mut status = json!({
         "replicas": pods.len(),
@@ -567,7 +565,7 @@ fn statefulset(state: &mut State, ns: &str, name: &str) {
     }
     let desired = set["spec"]["replicas"].as_i64().unwrap_or(1).max(0);
     let revision = format!("{name}-{}", template_hash(&set["spec"]["template"]));
-    let pods = pods_of(state, ns, &set);
+    let pods = pods_of(state, &set);
     for ordinal in 0..desired {
         let pod_name = format!("{name}-{ordinal}");
         for claim in set["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten() {
@@ -602,7 +600,7 @@ fn statefulset(state: &mut State, ns: &str, name: &str) {
             delete(state, &pods_rt, p, "Background");
         }
     }
-    let pods: Vec<Value> = pods_of(state, ns, &set).into_iter().filter(|p| !deleting(p)).collect();
+    let pods: Vec<Value> = pods_of(state, &set).into_iter().filter(|p| !deleting(p)).collect();
     let current =
         pods.iter().filter(|p| p["metadata"]["labels"]["controller-revision-hash"] == revision.as_str()).count();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
@@ -629,7 +627,7 @@ fn daemonset(state: &mut State, sim: &Sim, ns: &str, name: &str) {
         return;
     }
     let revision = template_hash(&set["spec"]["template"]);
-    let pods: Vec<Value> = pods_of(state, ns, &set).into_iter().filter(|p| !deleting(p)).collect();
+    let pods: Vec<Value> = pods_of(state, &set).into_iter().filter(|p| !deleting(p)).collect();
     for node in &sim.options().nodes {
         let on_node: Vec<&Value> = pods.iter().filter(|p| p["spec"]["nodeName"] == node.as_str()).collect();
         for stale in on_node.iter().filter(|p| p["metadata"]["labels"]["controller-revision-hash"] != revision.as_str())
@@ -650,7 +648,7 @@ fn daemonset_status(state: &mut State, ns: &str, name: &str) {
     let sets = rt(state, "apps", "daemonsets");
     let Some(set) = state.raw(&sets, ns, name).cloned() else { return };
     let revision = template_hash(&set["spec"]["template"]);
-    let pods: Vec<Value> = pods_of(state, ns, &set).into_iter().filter(|p| !deleting(p)).collect();
+    let pods: Vec<Value> = pods_of(state, &set).into_iter().filter(|p| !deleting(p)).collect();
     let nodes = rt(state, "", "nodes");
     let desired = state.list(&nodes, None).len();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
@@ -689,7 +687,7 @@ fn job(state: &mut State, ns: &str, name: &str) {
     let completions = job["spec"]["completions"].as_i64().unwrap_or(1);
     let parallelism = job["spec"]["parallelism"].as_i64().unwrap_or(1);
     let backoff = job["spec"]["backoffLimit"].as_i64().unwrap_or(6);
-    let pods = pods_of(state, ns, &job);
+    let pods = pods_of(state, &job);
     let phase_count = |phase: &str| pods.iter().filter(|p| p["status"]["phase"] == phase).count() as i64;
     let (succeeded, failed) = (phase_count("Succeeded"), phase_count("Failed"));
     let active = pods.len() as i64 - succeeded - failed;
@@ -891,7 +889,7 @@ fn namespace(state: &mut State, name: &str) {
         return;
     }
     let contents: Vec<(ResourceType, Value)> =
-        state.all_objects().into_iter().filter(|(t, o)| t.namespaced && meta_str(o, "namespace") == name).collect();
+        state.select_all(|t, o| t.namespaced && meta_str(o, "namespace") == name);
     if contents.is_empty() {
         let _ = state.remove(&namespaces, "", name, false);
         return;

@@ -692,12 +692,16 @@ fn list_page(state: &Store, target: &Target, query: &Query) -> Result<Page, ApiE
             o["metadata"]["name"].as_str().unwrap_or_default()
         )
     };
+    // Field selectors may name apiVersion/kind, which stored objects have as written; the
+    // resource's own are the same for every item, so they are checked on the served form.
     let mut items: Vec<Value> = state
-        .list(&target.rt, target.namespace.as_deref())
+        .select(&target.rt, target.namespace.as_deref(), |o| {
+            labels.matches(o)
+                && (target.name.is_none() || o["metadata"]["name"].as_str() == target.name.as_deref())
+                && (start.is_empty() || key_of(o) > start)
+        })
         .into_iter()
-        .filter(|o| labels.matches(o) && fields.matches(o))
-        .filter(|o| target.name.is_none() || o["metadata"]["name"].as_str() == target.name.as_deref())
-        .filter(|o| start.is_empty() || key_of(o) > start)
+        .filter(|o| fields.matches(o))
         .collect();
     let limit = query.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
     let mut token = None;

@@ -43,12 +43,13 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-type ContainerKey = (String, String, String);
+/// (namespace, pod) → container → lines: forgetting a pod is one removal.
+type PodLogs = HashMap<(String, String), HashMap<String, Vec<LogLine>>>;
 
 /// The log store of a simulator.
 #[derive(Clone)]
 pub struct Logs {
-    lines: Arc<Mutex<HashMap<ContainerKey, Vec<LogLine>>>>,
+    lines: Arc<Mutex<PodLogs>>,
     written: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
@@ -66,9 +67,12 @@ impl Logs {
 
     /// Appends a line with a chosen time (for `sinceTime` tests).
     pub fn write_at(&self, namespace: &str, pod: &str, container: &str, text: &str, time: OffsetDateTime) {
-        let key = (namespace.to_string(), pod.to_string(), container.to_string());
         let mut lines = self.lines.lock().expect("log store poisoned");
-        let log = lines.entry(key).or_default();
+        let log = lines
+            .entry((namespace.to_string(), pod.to_string()))
+            .or_default()
+            .entry(container.to_string())
+            .or_default();
         for part in text.lines() {
             log.push(LogLine { time, text: part.to_string() });
         }
@@ -78,13 +82,14 @@ impl Logs {
 
     /// The lines of a container so far.
     pub fn lines(&self, namespace: &str, pod: &str, container: &str) -> Vec<LogLine> {
-        let key = (namespace.to_string(), pod.to_string(), container.to_string());
-        self.lines.lock().expect("log store poisoned").get(&key).cloned().unwrap_or_default()
+        let key = (namespace.to_string(), pod.to_string());
+        let lines = self.lines.lock().expect("log store poisoned");
+        lines.get(&key).and_then(|containers| containers.get(container)).cloned().unwrap_or_default()
     }
 
     /// Forgets a pod's logs (the pod is gone).
     pub(crate) fn forget_pod(&self, namespace: &str, pod: &str) {
-        self.lines.lock().expect("log store poisoned").retain(|(ns, p, _), _| !(ns == namespace && p == pod));
+        self.lines.lock().expect("log store poisoned").remove(&(namespace.to_string(), pod.to_string()));
     }
 
     /// Wakes when any line is written.

@@ -2,7 +2,7 @@
 //! counter, a bounded event history for watches, and the write pipeline every
 //! change goes through (validation, defaults, bookkeeping, ownership, events).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -108,6 +108,16 @@ pub struct State {
     oldest_rv: u64,
     events: broadcast::Sender<Arc<Event>>,
     name_counter: u64,
+    /// Owner uid → the objects whose ownerReferences name it (GC and controllers look
+    /// dependents up often; scanning every object each time was quadratic).
+    by_owner: HashMap<String, BTreeSet<StoredKey>>,
+}
+
+/// Where an object is stored: (group, resource) and (namespace, name).
+type StoredKey = ((String, String), ObjectKey);
+
+fn owner_uids(object: &Value) -> impl Iterator<Item = &str> {
+    object["metadata"]["ownerReferences"].as_array().into_iter().flatten().filter_map(|r| r["uid"].as_str())
 }
 
 /// RFC 3339 UTC time with second precision, as Kubernetes timestamps are written.
@@ -158,6 +168,7 @@ impl State {
             oldest_rv: 0,
             events,
             name_counter: 0,
+            by_owner: HashMap::new(),
         }
     }
 
@@ -199,16 +210,24 @@ impl State {
 
     /// Objects of a resource, in one namespace or all, in key order.
     pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> Vec<Value> {
-        let Some(map) = self.objects.get(&rt.storage_key()) else { return vec![] };
-        map.iter().filter(|((ns, _), _)| namespace.is_none_or(|n| n == ns)).map(|(_, o)| present(rt, o)).collect()
+        self.select(rt, namespace, |_| true)
     }
 
-    /// Every stored object with its type, for scans (GC, namespace cleanup).
-    pub fn all_objects(&self) -> Vec<(ResourceType, Value)> {
+    /// The objects of a resource that `keep` selects (only those are copied).
+    pub fn select(&self, rt: &ResourceType, namespace: Option<&str>, keep: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let Some(map) = self.objects.get(&rt.storage_key()) else { return vec![] };
+        map.iter()
+            .filter(|((ns, _), o)| namespace.is_none_or(|n| n == ns) && keep(o))
+            .map(|(_, o)| present(rt, o))
+            .collect()
+    }
+
+    /// Stored objects of any type that `keep` selects, with their types (GC, namespace cleanup).
+    pub fn select_all(&self, keep: impl Fn(&ResourceType, &Value) -> bool) -> Vec<(ResourceType, Value)> {
         let mut out = Vec::new();
         for ((group, plural), map) in &self.objects {
-            if let Some(rt) = self.registry.by_storage_key(group, plural).cloned() {
-                out.extend(map.values().map(|o| (rt.clone(), o.clone())));
+            if let Some(rt) = self.registry.by_storage_key(group, plural) {
+                out.extend(map.values().filter(|o| keep(rt, o)).map(|o| (rt.clone(), o.clone())));
             }
         }
         out
@@ -478,7 +497,14 @@ impl State {
         self.rv += 1;
         object["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         let kind = if old.is_some() { EventKind::Modified } else { EventKind::Added };
-        self.objects.entry(rt.storage_key()).or_default().insert((namespace.to_string(), name), object.clone());
+        let key = (rt.storage_key(), (namespace.to_string(), name));
+        if let Some(previous) = &old {
+            self.unindex(previous, &key);
+        }
+        for uid in owner_uids(&object) {
+            self.by_owner.entry(uid.to_string()).or_default().insert(key.clone());
+        }
+        self.objects.entry(key.0).or_default().insert(key.1, object.clone());
         if rt.kind == "CustomResourceDefinition" && rt.group == "apiextensions.k8s.io" {
             let crd_name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
             self.registry.set_crd(&crd_name, Some(&object));
@@ -510,6 +536,7 @@ impl State {
             return Ok(present(rt, &existing));
         }
         self.objects.get_mut(&rt.storage_key()).map(|m| m.remove(&key));
+        self.unindex(&existing, &(rt.storage_key(), key.clone()));
         self.rv += 1;
         let mut last = existing.clone();
         last["metadata"]["resourceVersion"] = json!(self.rv.to_string());
@@ -603,14 +630,25 @@ impl State {
         }
     }
 
+    fn unindex(&mut self, object: &Value, key: &StoredKey) {
+        for uid in owner_uids(object) {
+            if let Some(set) = self.by_owner.get_mut(uid) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.by_owner.remove(uid);
+                }
+            }
+        }
+    }
+
     /// Objects that name `uid` among their ownerReferences.
     pub fn dependents(&self, uid: &str) -> Vec<(ResourceType, Value)> {
-        self.all_objects()
-            .into_iter()
-            .filter(|(_, o)| {
-                o["metadata"]["ownerReferences"]
-                    .as_array()
-                    .is_some_and(|refs| refs.iter().any(|r| r["uid"].as_str() == Some(uid)))
+        let Some(keys) = self.by_owner.get(uid) else { return vec![] };
+        keys.iter()
+            .filter_map(|((group, plural), object_key)| {
+                let rt = self.registry.by_storage_key(group, plural)?;
+                let object = self.objects.get(&(group.clone(), plural.clone()))?.get(object_key)?;
+                Some((rt.clone(), object.clone()))
             })
             .collect()
     }
