@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferry_proto::agent::{AgentDeployment, AgentResources, StatusReport, StatusType};
+use futures_util::StreamExt as _;
 use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -14,7 +15,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::config::AgentConfig;
-use crate::driver::{ApplyContext, Driver, DriverError, HubRegistry, Installed, Observation};
+use crate::driver::{Driver, DriverError, HubRegistry, Installed, Observation, TargetContext};
+use crate::health::Heartbeat;
 use crate::hub::{Desired, HubApi, HubError};
 use crate::logship::LogTargets;
 use crate::plan::{Action, ApplyReason, plan, retry_delay};
@@ -118,6 +120,8 @@ pub struct Agent {
     failures_in_a_row: u32,
     stats: Stats,
     log_targets: watch::Sender<LogTargets>,
+    heartbeat: Heartbeat,
+    discovered: bool,
 }
 
 impl Agent {
@@ -148,9 +152,16 @@ impl Agent {
                 failures_in_a_row: 0,
                 stats: Stats::default(),
                 log_targets,
+                heartbeat: Heartbeat::default(),
+                discovered: false,
             },
             rx,
         ))
+    }
+
+    /// Beats after every tick and while an apply makes progress, for the health endpoint.
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
     }
 
     /// Runs ticks until `shutdown` completes.
@@ -193,6 +204,7 @@ impl Agent {
         self.stats.ticks += 1;
         let wait = self.reconcile().await?;
         self.write_stats();
+        self.heartbeat.beat();
         Ok(wait)
     }
 
@@ -222,12 +234,16 @@ impl Agent {
         let Some(desired) = self.desired.clone() else { return Ok(interval) };
         self.maybe_self_update(&desired).await?;
 
+        let target = self.target_context(&desired);
+        if !self.discovered {
+            self.discover(&target).await?;
+        }
         let now = self.clock.now();
         let actions = plan(&desired.deployments, &self.state, now);
         let mut applies = Vec::new();
         for action in &actions {
             match action {
-                Action::Remove(id) => self.remove(*id).await?,
+                Action::Remove(id) => self.remove(&target, *id).await?,
                 Action::Apply(id, reason) => applies.push((*id, *reason, None)),
                 Action::Observe(_) | Action::Wait(_) => {}
             }
@@ -236,7 +252,7 @@ impl Agent {
         for action in &actions {
             match action {
                 Action::Observe(id) => {
-                    if let Some(drift) = self.observe(*id).await {
+                    if let Some(drift) = self.observe(&target, *id).await {
                         applies.push((*id, ApplyReason::Changed, Some(drift)));
                     }
                 }
@@ -245,29 +261,59 @@ impl Agent {
             }
         }
         if !applies.is_empty() {
-            let context = self.apply_context().await;
-            self.apply_all(&desired, applies, &context).await?;
+            let target = TargetContext { hub_registry: self.hub_registry().await, ..target.clone() };
+            self.apply_all(&desired, applies, &target).await?;
         }
-        self.publish_log_targets(&desired);
-        self.maybe_send_metrics(&desired).await;
+        self.publish_log_targets(&desired, &target);
+        self.maybe_send_metrics(&desired, &target).await;
         Ok(interval)
     }
 
-    async fn apply_context(&self) -> ApplyContext {
-        let hub_registry = match &self.config.registry_host {
-            Some(host) => match self.hub.token().await {
-                Ok(token) => Some(HubRegistry { host: host.clone(), token }),
-                Err(e) => {
-                    tracing::warn!(error = %e, "no token for the hub registry; pulls from it will fail");
-                    None
-                }
-            },
-            None => None,
-        };
-        ApplyContext { hub_registry }
+    /// The target as drivers see it this tick: the hub's namespace and the configured scope.
+    fn target_context(&self, desired: &AgentResources) -> TargetContext {
+        TargetContext { namespace: desired.namespace.clone(), scope: self.config.scope, hub_registry: None }
     }
 
-    async fn remove(&mut self, id: Uuid) -> Result<(), AgentError> {
+    /// Adopts what the platform says is installed but local state does not know.
+    async fn discover(&mut self, target: &TargetContext) -> Result<(), AgentError> {
+        let found = match self.driver.discover(target).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list what is installed; will try again");
+                return Ok(());
+            }
+        };
+        self.discovered = true;
+        let mut adopted = 0;
+        for installed in found {
+            if self.state.deployments.contains_key(&installed.id) {
+                continue;
+            }
+            tracing::info!(deployment = %installed.id, revision = %installed.revision_id, "found installed on the platform");
+            self.state.deployments.insert(
+                installed.id,
+                DeploymentState { attempted: installed.spec.clone(), installed: Some(installed), failed: None },
+            );
+            adopted += 1;
+        }
+        if adopted > 0 {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    async fn hub_registry(&self) -> Option<HubRegistry> {
+        let host = self.config.registry_host.as_ref()?;
+        match self.hub.token().await {
+            Ok(token) => Some(HubRegistry { host: host.clone(), token }),
+            Err(e) => {
+                tracing::warn!(error = %e, "no token for the hub registry; pulls from it will fail");
+                None
+            }
+        }
+    }
+
+    async fn remove(&mut self, target: &TargetContext, id: Uuid) -> Result<(), AgentError> {
         let Some(known) = self.state.deployments.get(&id) else { return Ok(()) };
         let installed = known.installed.clone().unwrap_or_else(|| Installed {
             id,
@@ -276,7 +322,7 @@ impl Agent {
             facts: serde_json::Value::Null,
             applied_at: self.clock.now(),
         });
-        match self.driver.remove(&installed).await {
+        match self.driver.remove(target, &installed).await {
             Ok(()) => {
                 tracing::info!(deployment = %id, "removed");
                 self.state.deployments.remove(&id);
@@ -292,9 +338,9 @@ impl Agent {
         }
     }
 
-    async fn observe(&mut self, id: Uuid) -> Option<String> {
+    async fn observe(&mut self, target: &TargetContext, id: Uuid) -> Option<String> {
         let installed = self.state.deployments.get(&id)?.installed.clone()?;
-        match self.driver.observe(&installed).await {
+        match self.driver.observe(target, &installed).await {
             Ok(Observation { drift: Some(drift), .. }) => Some(drift),
             Ok(obs) => {
                 self.report(id, installed.revision_id, obs.status, &obs.message).await;
@@ -318,7 +364,7 @@ impl Agent {
         &mut self,
         desired: &AgentResources,
         applies: Vec<(Uuid, ApplyReason, Option<String>)>,
-        context: &ApplyContext,
+        target: &TargetContext,
     ) -> Result<(), AgentError> {
         let jobs: Vec<_> = applies
             .into_iter()
@@ -343,12 +389,16 @@ impl Agent {
             self.report(deployment.id, deployment.revision_id, StatusType::Progressing, &message).await;
         }
         // Deployments are independent: apply them concurrently so a slow pull or a broken
-        // one never holds the others back.
+        // one never holds the others back, but at most `apply_concurrency` at once so a
+        // hundred changed deployments do not hit the platform all together.
         let hub = self.hub.clone();
         let driver = self.driver.clone();
-        let results = futures_util::future::join_all(jobs.iter().map(|(deployment, previous, _, _)| {
-            apply_with_progress(hub.clone(), driver.clone(), deployment, previous.as_ref(), context)
+        let heartbeat = self.heartbeat.clone();
+        let results: Vec<_> = futures_util::stream::iter(jobs.iter().map(|(deployment, previous, _, _)| {
+            apply_with_progress(hub.clone(), driver.clone(), heartbeat.clone(), target, deployment, previous.as_ref())
         }))
+        .buffered(self.config.apply_concurrency.max(1))
+        .collect()
         .await;
         let now = self.clock.now();
         for ((deployment, previous, _, drift), result) in jobs.into_iter().zip(results) {
@@ -376,7 +426,7 @@ impl Agent {
                     }
                     tracing::info!(deployment = %deployment.id, revision = %deployment.revision_id, corrected = ?drift, "applied");
                     if let Some(installed) = installed {
-                        let (kind, message) = match self.driver.observe(&installed).await {
+                        let (kind, message) = match self.driver.observe(target, &installed).await {
                             Ok(obs) => (obs.status, obs.message),
                             Err(e) => (StatusType::Error, format!("applied, but cannot inspect: {e}")),
                         };
@@ -393,11 +443,12 @@ impl Agent {
                         Some(f) if f.revision_id == deployment.revision_id => f.attempts + 1,
                         _ => 1,
                     };
-                    let delay = retry_delay(attempts);
+                    let delay = retry_delay(attempts, e.kind);
                     entry.failed = Some(FailedApply {
                         revision_id: deployment.revision_id,
                         message: e.message.clone(),
                         attempts,
+                        transient: e.is_transient(),
                         retry_at: now + delay,
                     });
                     // A failed re-apply of the same revision keeps what was installed.
@@ -428,7 +479,7 @@ impl Agent {
         }
     }
 
-    fn publish_log_targets(&self, desired: &AgentResources) {
+    fn publish_log_targets(&self, desired: &AgentResources, target: &TargetContext) {
         let deployments = desired
             .deployments
             .iter()
@@ -437,8 +488,12 @@ impl Agent {
                 Some((installed, d.logs_enabled))
             })
             .collect();
-        let targets =
-            LogTargets { enabled: desired.deployment_logs_enabled, after: desired.deployment_logs_after, deployments };
+        let targets = LogTargets {
+            enabled: desired.deployment_logs_enabled,
+            after: desired.deployment_logs_after,
+            target: target.clone(),
+            deployments,
+        };
         self.log_targets.send_if_modified(|current| {
             if *current == targets {
                 false
@@ -449,7 +504,7 @@ impl Agent {
         });
     }
 
-    async fn maybe_send_metrics(&mut self, desired: &AgentResources) {
+    async fn maybe_send_metrics(&mut self, desired: &AgentResources, target: &TargetContext) {
         if !desired.metrics_enabled {
             return;
         }
@@ -457,7 +512,7 @@ impl Agent {
         if !due {
             return;
         }
-        match self.driver.metrics().await {
+        match self.driver.metrics(target).await {
             Ok(report) => match self.hub.metrics(&report).await {
                 Ok(()) => self.last_metrics = Some(Instant::now()),
                 Err(e) => tracing::debug!(error = %e, "metrics not delivered"),
@@ -501,7 +556,7 @@ impl Agent {
                 return Ok(());
             }
         };
-        match self.driver.self_update(&manifest).await {
+        match self.driver.self_update(&self.target_context(desired), &manifest).await {
             Ok(()) => {
                 self.stats.self_updates += 1;
                 tracing::info!("agent update started; this agent will be replaced");
@@ -517,9 +572,10 @@ impl Agent {
 async fn apply_with_progress(
     hub: Arc<dyn HubApi>,
     driver: Arc<dyn Driver>,
+    heartbeat: Heartbeat,
+    target: &TargetContext,
     deployment: &AgentDeployment,
     previous: Option<&Installed>,
-    context: &ApplyContext,
 ) -> Result<crate::driver::Applied, DriverError> {
     let latest: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let sink = latest.clone();
@@ -528,7 +584,7 @@ async fn apply_with_progress(
             *slot = Some(message.to_string());
         }
     };
-    let apply = driver.apply(deployment, previous, context, &progress);
+    let apply = driver.apply(target, deployment, previous, &progress);
     tokio::pin!(apply);
     let mut ticker = tokio::time::interval(PROGRESS_EVERY);
     ticker.tick().await;
@@ -536,6 +592,8 @@ async fn apply_with_progress(
         tokio::select! {
             result = &mut apply => return result,
             _ = ticker.tick() => {
+                // A long apply (a Helm wait of minutes) is progress, not a hung agent.
+                heartbeat.beat();
                 let message = latest.lock().ok().and_then(|mut m| m.take());
                 if let Some(message) = message {
                     let report = StatusReport { revision_id: deployment.revision_id, kind: StatusType::Progressing, message };

@@ -2,10 +2,12 @@
 //! agent installed by a Distr manifest runs unchanged.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ferry_proto::GoDuration;
+use ferry_proto::api::Scope;
 use uuid::Uuid;
 
 /// The target secret; never printed.
@@ -48,7 +50,16 @@ pub struct Given {
     pub state_dir: Option<PathBuf>,
     /// `FERRY_REGISTRY_HOST`.
     pub registry_host: Option<String>,
+    /// `FERRY_SCOPE`: `namespace` or `cluster`.
+    pub scope: Option<String>,
+    /// `FERRY_APPLY_CONCURRENCY`.
+    pub apply_concurrency: Option<usize>,
+    /// `FERRY_HEALTH_LISTEN`.
+    pub health_listen: Option<String>,
 }
+
+/// Deployments applied at once when nothing else is configured.
+pub const DEFAULT_APPLY_CONCURRENCY: usize = 4;
 
 /// Resolved agent settings.
 #[derive(Debug, Clone)]
@@ -67,6 +78,13 @@ pub struct AgentConfig {
     pub state_dir: PathBuf,
     /// The hub's registry, logged into with the agent's token.
     pub registry_host: Option<String>,
+    /// What a Kubernetes agent may touch (the connect manifest sets it; least privilege
+    /// when absent, as in a manifest written by Distr).
+    pub scope: Scope,
+    /// Most deployments applied at the same time.
+    pub apply_concurrency: usize,
+    /// Where to answer health probes (`GET /healthz`), if anywhere.
+    pub health_listen: Option<SocketAddr>,
 }
 
 /// A setting that is missing or malformed.
@@ -157,6 +175,31 @@ impl AgentConfig {
             .or_else(|| nonempty(env("DISTR_AGENT_SCRATCH_DIR")).map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("./ferry-agent-state"));
         let registry_host = nonempty(given.registry_host).or_else(|| nonempty(env("DISTR_REGISTRY_HOST")));
+        let scope = match nonempty(given.scope) {
+            None => Scope::Namespace,
+            Some(text) => Scope::parse(text.trim()).ok_or_else(|| ConfigError::Invalid {
+                name: "FERRY_SCOPE",
+                reason: format!("{text:?} is neither \"namespace\" nor \"cluster\""),
+            })?,
+        };
+        let apply_concurrency = match given.apply_concurrency {
+            None => DEFAULT_APPLY_CONCURRENCY,
+            Some(0) => {
+                return Err(ConfigError::Invalid {
+                    name: "FERRY_APPLY_CONCURRENCY",
+                    reason: "must be at least 1".into(),
+                });
+            }
+            Some(n) => n,
+        };
+        let health_listen = nonempty(given.health_listen)
+            .map(|text| {
+                text.trim().parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {
+                    name: "FERRY_HEALTH_LISTEN",
+                    reason: format!("{text:?} is not an address like 0.0.0.0:8765"),
+                })
+            })
+            .transpose()?;
         Ok(AgentConfig {
             hub_url,
             target_id,
@@ -165,6 +208,9 @@ impl AgentConfig {
             agent_version_id,
             state_dir,
             registry_host,
+            scope,
+            apply_concurrency,
+            health_listen,
         })
     }
 }
@@ -229,6 +275,36 @@ mod tests {
         };
         assert!(
             AgentConfig::resolve(given, env_of(&[])).unwrap_err().to_string().starts_with("FERRY_INTERVAL is invalid")
+        );
+    }
+
+    #[test]
+    fn scope_concurrency_and_health_address() {
+        let base = || Given {
+            hub_url: Some("http://h".into()),
+            target_id: Some(ID.into()),
+            target_secret: Some("s".into()),
+            ..Default::default()
+        };
+        let c = AgentConfig::resolve(base(), env_of(&[])).unwrap();
+        assert_eq!(
+            (c.scope, c.apply_concurrency, c.health_listen),
+            (Scope::Namespace, DEFAULT_APPLY_CONCURRENCY, None)
+        );
+        let given = Given {
+            scope: Some("cluster".into()),
+            apply_concurrency: Some(2),
+            health_listen: Some("0.0.0.0:8765".into()),
+            ..base()
+        };
+        let c = AgentConfig::resolve(given, env_of(&[])).unwrap();
+        assert_eq!((c.scope, c.apply_concurrency), (Scope::Cluster, 2));
+        assert_eq!(c.health_listen.unwrap().port(), 8765);
+        let bad = |g: Given| AgentConfig::resolve(g, env_of(&[])).unwrap_err().to_string();
+        assert!(bad(Given { scope: Some("everything".into()), ..base() }).starts_with("FERRY_SCOPE is invalid"));
+        assert!(bad(Given { apply_concurrency: Some(0), ..base() }).starts_with("FERRY_APPLY_CONCURRENCY is invalid"));
+        assert!(
+            bad(Given { health_listen: Some("8765".into()), ..base() }).starts_with("FERRY_HEALTH_LISTEN is invalid")
         );
     }
 }

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use ferry_proto::agent::{AgentDeployment, MetricsReport, StatusType};
+pub use ferry_proto::api::Scope;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -60,6 +61,18 @@ pub struct LogLine {
     pub body: String,
 }
 
+/// Whether retrying a failed driver call soon can help. The core backs off accordingly:
+/// transient failures are retried within about a minute, permanent ones (a broken
+/// deployment, a refused object) with a backoff that grows to five minutes, so a broken
+/// revision never turns into a hot loop while a flaky API recovers quickly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The platform was unreachable, busy or timed out (connection refused, 5xx, 409, 429).
+    Transient,
+    /// The deployment itself or the platform's answer is wrong (invalid input, 403, 404, 422).
+    Permanent,
+}
+
 /// A driver failure. `message` goes into the deployment's error status, so it must say what
 /// failed in words a person can act on; credentials must never appear in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,12 +80,29 @@ pub struct LogLine {
 pub struct DriverError {
     /// What failed.
     pub message: String,
+    /// Whether retrying soon can help.
+    pub kind: FailureKind,
 }
 
 impl DriverError {
-    /// A failure with a message.
-    pub fn new(message: impl Into<String>) -> Self {
-        DriverError { message: message.into() }
+    /// A failure that retrying will not fix until something changes.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        DriverError { message: message.into(), kind: FailureKind::Permanent }
+    }
+
+    /// A failure that may go away on its own (the platform was unreachable or busy).
+    pub fn transient(message: impl Into<String>) -> Self {
+        DriverError { message: message.into(), kind: FailureKind::Transient }
+    }
+
+    /// Whether retrying soon can help.
+    pub fn is_transient(&self) -> bool {
+        self.kind == FailureKind::Transient
+    }
+
+    /// The same failure with `context` in front of the message.
+    pub fn context(self, context: impl std::fmt::Display) -> Self {
+        DriverError { message: format!("{context}: {}", self.message), kind: self.kind }
     }
 }
 
@@ -92,10 +122,17 @@ impl std::fmt::Debug for HubRegistry {
     }
 }
 
-/// What an apply needs besides the deployment.
+/// What every driver call knows about the target besides the deployment: where it deploys,
+/// what it may touch, and which registries it may pull from. The core builds it from its
+/// configuration and the hub's desired state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplyContext {
-    /// Log in to the hub's registry too, when one is configured.
+pub struct TargetContext {
+    /// The namespace the hub assigned (`resources.namespace`); `None` for Docker targets.
+    pub namespace: Option<String>,
+    /// What a Kubernetes agent may touch (`FERRY_SCOPE`); Docker drivers ignore it.
+    pub scope: Scope,
+    /// The hub's registry, logged into with the agent's token. Only filled for applies (the
+    /// token is fetched when it is needed, not on every observation).
     pub hub_registry: Option<HubRegistry>,
 }
 
@@ -112,35 +149,45 @@ pub trait Driver: Send + Sync {
     /// what was installed before, if anything.
     async fn apply(
         &self,
+        target: &TargetContext,
         deployment: &AgentDeployment,
         previous: Option<&Installed>,
-        context: &ApplyContext,
         progress: Progress<'_>,
     ) -> Result<Applied, DriverError>;
 
     /// Removes a deployment that is no longer desired. Named volumes are kept.
-    async fn remove(&self, installed: &Installed) -> Result<(), DriverError>;
+    async fn remove(&self, target: &TargetContext, installed: &Installed) -> Result<(), DriverError>;
 
     /// Looks at an installed deployment: its health, and whether it drifted. Must not start
     /// processes when nothing changed (read the platform's API instead).
-    async fn observe(&self, installed: &Installed) -> Result<Observation, DriverError>;
+    async fn observe(&self, target: &TargetContext, installed: &Installed) -> Result<Observation, DriverError>;
 
     /// Log lines written at or after `since` (all retained lines when `None`), oldest first,
     /// at most `max`.
     async fn logs(
         &self,
+        target: &TargetContext,
         installed: &Installed,
         since: Option<OffsetDateTime>,
         max: usize,
     ) -> Result<Vec<LogLine>, DriverError>;
 
     /// Host (or cluster) metrics.
-    async fn metrics(&self) -> Result<MetricsReport, DriverError>;
+    async fn metrics(&self, target: &TargetContext) -> Result<MetricsReport, DriverError>;
 
     /// Replaces the running agent with the one `manifest` describes (the connect manifest
     /// of the new version with the secret re-inserted). Returns once the replacement is
     /// under way; the current process is expected to be stopped by it.
-    async fn self_update(&self, manifest: &str) -> Result<(), DriverError>;
+    async fn self_update(&self, target: &TargetContext, manifest: &str) -> Result<(), DriverError>;
+
+    /// Deployments the platform says this agent installed, for when the agent's own state
+    /// is missing or behind (a Kubernetes agent keeps its state on an `emptyDir` that a new
+    /// pod starts without). The core adopts the ones it does not know: it removes those no
+    /// longer desired and observes or re-applies the rest. The default knows of none.
+    async fn discover(&self, target: &TargetContext) -> Result<Vec<Installed>, DriverError> {
+        let _ = target;
+        Ok(Vec::new())
+    }
 
     /// Counters worth exposing (e.g. processes spawned), written to the agent's stats file.
     fn stats(&self) -> serde_json::Value {

@@ -6,14 +6,18 @@
 //! - [`plan`]: what a tick does, decided from desired and local state;
 //! - [`agent`]: the loop that carries the plan out and reports;
 //! - [`state`]: what survives restarts;
-//! - [`logship`], [`selflog`]: application logs and the agent's own.
+//! - [`logship`], [`selflog`]: application logs and the agent's own;
+//! - [`health`]: the liveness endpoint;
+//! - [`run`]: all of it together, for any driver ([`run::run_agent`]).
 
 pub mod agent;
 pub mod config;
 pub mod driver;
+pub mod health;
 pub mod hub;
 pub mod logship;
 pub mod plan;
+pub mod run;
 pub mod selflog;
 pub mod state;
 

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::driver::{Driver, Installed, LogLine};
+use crate::driver::{Driver, Installed, LogLine, TargetContext};
 use crate::hub::{HubApi, HubError};
 use crate::state::{StateError, StateFile};
 
@@ -28,6 +28,8 @@ pub struct LogTargets {
     pub enabled: bool,
     /// Never ship lines older than this.
     pub after: Option<OffsetDateTime>,
+    /// The target the deployments run on.
+    pub target: TargetContext,
     /// Installed deployments, each with its own logs switch.
     pub deployments: Vec<(Installed, bool)>,
 }
@@ -117,7 +119,7 @@ impl LogShipper {
             }
             let cursor = self.cursors.get(&installed.id);
             let room = self.batch - records.len();
-            let lines = match self.driver.logs(installed, cursor.map(|c| c.since), room).await {
+            let lines = match self.driver.logs(&targets.target, installed, cursor.map(|c| c.since), room).await {
                 Ok(lines) => lines,
                 Err(e) => {
                     tracing::debug!(deployment = %installed.id, error = %e, "cannot read logs");

@@ -6,6 +6,7 @@ use ferry_proto::agent::AgentDeployment;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::driver::FailureKind;
 use crate::state::LocalState;
 
 /// Why a deployment is (re)applied.
@@ -66,11 +67,17 @@ pub fn plan(desired: &[AgentDeployment], local: &LocalState, now: OffsetDateTime
     actions
 }
 
-/// How long to wait before retrying a failed apply: 15 s doubling to 5 min. A broken
-/// revision must not turn into a Compose run every tick.
-pub fn retry_delay(attempts: u32) -> Duration {
-    let secs = 15u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(5));
-    Duration::from_secs(secs.min(300))
+/// How long to wait before retrying a failed apply. Permanent failures: 15 s doubling to
+/// 5 min, so a broken revision never turns into a Compose run or a Helm upgrade every tick.
+/// Transient failures (the platform was unreachable or busy): 5 s doubling to 1 min, so the
+/// deployment converges soon after the platform recovers.
+pub fn retry_delay(attempts: u32, kind: FailureKind) -> Duration {
+    let (first, cap) = match kind {
+        FailureKind::Permanent => (15u64, 300u64),
+        FailureKind::Transient => (5, 60),
+    };
+    let secs = first.saturating_mul(1u64 << attempts.saturating_sub(1).min(5));
+    Duration::from_secs(secs.min(cap))
 }
 
 #[cfg(test)]
@@ -130,6 +137,7 @@ mod tests {
             revision_id: d.revision_id,
             message: "boom".into(),
             attempts: 1,
+            transient: false,
             retry_at: now + time::Duration::seconds(10),
         });
         let mut local = LocalState::default();
@@ -144,9 +152,14 @@ mod tests {
 
     #[test]
     fn retry_delay_doubles_and_caps() {
-        assert_eq!(retry_delay(1), Duration::from_secs(15));
-        assert_eq!(retry_delay(2), Duration::from_secs(30));
-        assert_eq!(retry_delay(5), Duration::from_secs(240));
-        assert_eq!(retry_delay(50), Duration::from_secs(300));
+        let permanent = |n| retry_delay(n, FailureKind::Permanent);
+        assert_eq!(permanent(1), Duration::from_secs(15));
+        assert_eq!(permanent(2), Duration::from_secs(30));
+        assert_eq!(permanent(5), Duration::from_secs(240));
+        assert_eq!(permanent(50), Duration::from_secs(300));
+        let transient = |n| retry_delay(n, FailureKind::Transient);
+        assert_eq!(transient(1), Duration::from_secs(5));
+        assert_eq!(transient(4), Duration::from_secs(40));
+        assert_eq!(transient(50), Duration::from_secs(60));
     }
 }

@@ -23,6 +23,9 @@ pub struct FailedApply {
     pub message: String,
     /// Consecutive failures.
     pub attempts: u32,
+    /// Whether the last failure was transient (older state files: permanent).
+    #[serde(default)]
+    pub transient: bool,
     /// Not before this.
     #[serde(with = "time::serde::rfc3339")]
     pub retry_at: OffsetDateTime,

@@ -59,6 +59,9 @@ async fn logs_in_uses_etags_and_survives_a_key_change() {
         agent_version_id: None,
         state_dir: dir.path().join("agent"),
         registry_host: None,
+        scope: Default::default(),
+        apply_concurrency: 1,
+        health_listen: None,
     };
     let client = HttpHub::new(&config, &ferry_agent::user_agent()).unwrap();
     let Desired::Changed { resources, etag } = client.resources(None).await.unwrap() else { panic!("first fetch") };

@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ferry_agent::agent::{Agent, Clock};
 use ferry_agent::config::{AgentConfig, Secret};
-use ferry_agent::driver::{Applied, ApplyContext, Driver, DriverError, Installed, LogLine, Observation, Progress};
+use ferry_agent::driver::{
+    Applied, Driver, DriverError, Installed, LogLine, Observation, Progress, Scope, TargetContext,
+};
 use ferry_agent::hub::{Desired, HubApi, HubError};
 use ferry_agent::logship::LogShipper;
 use ferry_proto::agent::{
@@ -106,6 +108,12 @@ impl HubApi for FakeHub {
 #[derive(Default)]
 struct DriverState {
     applies: Vec<(Uuid, Uuid)>,
+    targets: Vec<TargetContext>,
+    running: usize,
+    most_running: usize,
+    apply_delay: Option<Duration>,
+    transient: HashSet<Uuid>,
+    discovered: Vec<Installed>,
     removes: Vec<Uuid>,
     observes: usize,
     failing: HashSet<Uuid>,
@@ -131,29 +139,43 @@ impl Driver for FakeDriver {
     }
     async fn apply(
         &self,
+        target: &TargetContext,
         d: &AgentDeployment,
         _previous: Option<&Installed>,
-        _context: &ApplyContext,
         progress: Progress<'_>,
     ) -> Result<Applied, DriverError> {
         progress("pulling web");
+        let delay = {
+            let mut s = self.0.lock().unwrap();
+            s.applies.push((d.id, d.revision_id));
+            s.targets.push(target.clone());
+            s.running += 1;
+            s.most_running = s.most_running.max(s.running);
+            s.apply_delay
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         let mut s = self.0.lock().unwrap();
-        s.applies.push((d.id, d.revision_id));
+        s.running -= 1;
+        if s.transient.contains(&d.id) {
+            return Err(DriverError::transient("the Kubernetes API at https://10.0.0.1 is unreachable"));
+        }
         if s.failing.contains(&d.id) {
-            return Err(DriverError::new("compose: service \"web\" refers to undefined volume"));
+            return Err(DriverError::permanent("compose: service \"web\" refers to undefined volume"));
         }
         Ok(Applied { facts: serde_json::json!({"containers": 1}) })
     }
-    async fn remove(&self, installed: &Installed) -> Result<(), DriverError> {
+    async fn remove(&self, _target: &TargetContext, installed: &Installed) -> Result<(), DriverError> {
         let mut s = self.0.lock().unwrap();
         if s.failing_removes > 0 {
             s.failing_removes -= 1;
-            return Err(DriverError::new("docker is busy"));
+            return Err(DriverError::transient("docker is busy"));
         }
         s.removes.push(installed.id);
         Ok(())
     }
-    async fn observe(&self, installed: &Installed) -> Result<Observation, DriverError> {
+    async fn observe(&self, _target: &TargetContext, installed: &Installed) -> Result<Observation, DriverError> {
         let mut s = self.0.lock().unwrap();
         s.observes += 1;
         let drift = s.drift.remove(&installed.id);
@@ -161,6 +183,7 @@ impl Driver for FakeDriver {
     }
     async fn logs(
         &self,
+        _target: &TargetContext,
         installed: &Installed,
         since: Option<OffsetDateTime>,
         max: usize,
@@ -171,7 +194,7 @@ impl Driver for FakeDriver {
             .map(|lines| lines.iter().filter(|l| since.is_none_or(|t| l.timestamp >= t)).take(max).cloned().collect())
             .unwrap_or_default())
     }
-    async fn metrics(&self) -> Result<MetricsReport, DriverError> {
+    async fn metrics(&self, _target: &TargetContext) -> Result<MetricsReport, DriverError> {
         Ok(MetricsReport {
             cpu_cores_millis: 1000,
             cpu_usage: 0.1,
@@ -180,7 +203,10 @@ impl Driver for FakeDriver {
             disk_metrics: vec![],
         })
     }
-    async fn self_update(&self, manifest: &str) -> Result<(), DriverError> {
+    async fn discover(&self, _target: &TargetContext) -> Result<Vec<Installed>, DriverError> {
+        Ok(self.0.lock().unwrap().discovered.clone())
+    }
+    async fn self_update(&self, _target: &TargetContext, manifest: &str) -> Result<(), DriverError> {
         self.0.lock().unwrap().updates.push(manifest.to_string());
         Ok(())
     }
@@ -251,6 +277,9 @@ impl Rig {
             agent_version_id: Some(Uuid::from_u128(VERSION)),
             state_dir: self.dir.path().to_path_buf(),
             registry_host: None,
+            scope: Scope::Cluster,
+            apply_concurrency: 2,
+            health_listen: None,
         }
     }
     fn agent(&self) -> Agent {
@@ -310,6 +339,64 @@ async fn a_broken_deployment_does_not_block_the_others_and_retries_with_backoff(
     rig.clock.advance(31);
     agent.tick().await.unwrap();
     assert_eq!(rig.hub.last_status(Uuid::from_u128(10)).unwrap().kind, StatusType::Healthy);
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_retry_sooner_than_permanent_ones() {
+    let rig = Rig::new();
+    {
+        let mut d = rig.driver.0.lock().unwrap();
+        d.transient.insert(Uuid::from_u128(1));
+        d.failing.insert(Uuid::from_u128(2));
+    }
+    rig.hub.set(resources(vec![deployment(1, 10), deployment(2, 20)]));
+    let mut agent = rig.agent();
+    agent.tick().await.unwrap();
+    let flaky = rig.hub.last_status(Uuid::from_u128(10)).unwrap();
+    assert_eq!(flaky.kind, StatusType::Error);
+    assert!(flaky.message.contains("unreachable"), "{}", flaky.message);
+    rig.clock.advance(6);
+    agent.tick().await.unwrap();
+    let retried: Vec<u128> = rig.driver.applies().iter().skip(2).map(|(id, _)| id.as_u128()).collect();
+    assert_eq!(retried, vec![1], "after 6 s only the transient failure is retried");
+    let state = std::fs::read_to_string(rig.dir.path().join("state.json")).unwrap();
+    assert!(state.contains("\"transient\": true") && state.contains("\"transient\": false"), "{state}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn applies_run_concurrently_but_bounded_and_see_the_target() {
+    let rig = Rig::new();
+    rig.driver.0.lock().unwrap().apply_delay = Some(Duration::from_secs(1));
+    let mut wanted = resources((1..=5).map(|i| deployment(i, i * 10)).collect());
+    wanted.namespace = Some("apps".into());
+    rig.hub.set(wanted);
+    let mut agent = rig.agent();
+    agent.tick().await.unwrap();
+    let d = rig.driver.0.lock().unwrap();
+    assert_eq!(d.applies.len(), 5);
+    assert_eq!(d.most_running, 2, "FERRY_APPLY_CONCURRENCY=2 bounds the applies in flight");
+    assert!(d.targets.iter().all(|t| t.namespace.as_deref() == Some("apps") && t.scope == Scope::Cluster));
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_the_platform_knows_is_adopted_when_local_state_is_lost() {
+    let rig = Rig::new();
+    let (kept, orphan) = (deployment(1, 10), deployment(2, 20));
+    let found = |d: &AgentDeployment| Installed {
+        id: d.id,
+        revision_id: d.revision_id,
+        spec: d.clone(),
+        facts: serde_json::Value::Null,
+        applied_at: OffsetDateTime::UNIX_EPOCH,
+    };
+    rig.driver.0.lock().unwrap().discovered = vec![found(&kept), found(&orphan)];
+    rig.hub.set(resources(vec![kept.clone()]));
+    let mut agent = rig.agent();
+    agent.tick().await.unwrap();
+    let d = rig.driver.0.lock().unwrap();
+    assert!(d.applies.is_empty(), "the installed revision is observed, not re-applied");
+    assert_eq!(d.removes, vec![orphan.id], "an installed deployment no longer desired is removed");
+    assert_eq!(rig.hub.last_status(kept.revision_id).unwrap().kind, StatusType::Healthy);
 }
 
 #[tokio::test(start_paused = true)]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ferry_agent::driver::{Applied, ApplyContext, Driver, DriverError, Installed, LogLine, Observation, Progress};
+use ferry_agent::driver::{Applied, Driver, DriverError, Installed, LogLine, Observation, Progress, TargetContext};
 use ferry_proto::agent::{AgentDeployment, DockerType, MetricsReport};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -97,7 +97,13 @@ pub struct DockerDriver {
 }
 
 fn fail(message: impl Into<String>) -> DriverError {
-    DriverError::new(message)
+    DriverError::permanent(message)
+}
+
+/// The engine did not answer as expected: busy, restarting or unreachable, so worth a
+/// quick retry.
+fn engine_fail(e: impl std::fmt::Display) -> DriverError {
+    DriverError::transient(e.to_string())
 }
 
 fn io_fail(what: &str, path: &Path, e: std::io::Error) -> DriverError {
@@ -138,7 +144,7 @@ exec docker-compose -p "$FERRY_UPDATE_PROJECT" -f /tmp/ferry-agent.yaml up -d
 impl DockerDriver {
     /// Connects to the engine and runs processes for real.
     pub async fn connect(config: DockerConfig) -> Result<Self, DriverError> {
-        let api = EngineApi::connect(&config.socket).await.map_err(|e| fail(e.to_string()))?;
+        let api = EngineApi::connect(&config.socket).await.map_err(engine_fail)?;
         Ok(Self::with_parts(config, Arc::new(api), Arc::new(ProcessRunner::new())))
     }
 
@@ -202,7 +208,7 @@ impl DockerDriver {
         &self,
         deployment: &AgentDeployment,
         compose_text: &str,
-        context: Option<&ApplyContext>,
+        target: Option<&TargetContext>,
     ) -> Result<(PathBuf, Vec<(String, String)>), DriverError> {
         let dir = self.config.deployment_dir(deployment.id);
         std::fs::create_dir_all(&dir).map_err(|e| io_fail("create", &dir, e))?;
@@ -211,9 +217,9 @@ impl DockerDriver {
         write_private(&dir.join(COMPOSE_FILE), compose_text.as_bytes())?;
         write_private(&dir.join(ENV_FILE), deployment.env_file.as_deref().unwrap_or_default())?;
         let mut env = Vec::new();
-        if let Some(context) = context {
+        if let Some(target) = target {
             let config_dir = dir.join(DOCKER_CONFIG_DIR);
-            match auth::config_json(deployment.registry_auth.as_ref(), context.hub_registry.as_ref()) {
+            match auth::config_json(deployment.registry_auth.as_ref(), target.hub_registry.as_ref()) {
                 Some(config) => {
                     auth::write_config_dir(&config_dir, &config, self.config.host_docker_config.as_deref())
                         .map_err(|e| io_fail("write registry credentials into", &config_dir, e))?;
@@ -264,7 +270,7 @@ impl DockerDriver {
         deployment: &AgentDeployment,
         text: &str,
         project: &str,
-        context: &ApplyContext,
+        target: &TargetContext,
         progress: Progress<'_>,
         secrets: &[String],
     ) -> Result<Facts, DriverError> {
@@ -273,13 +279,13 @@ impl DockerDriver {
             ComposeCli::V1 { .. } => compose::without_name(text),
             ComposeCli::V2 { .. } => text.to_string(),
         };
-        let (dir, env) = self.prepare_dir(deployment, &file, Some(context))?;
+        let (dir, env) = self.prepare_dir(deployment, &file, Some(target))?;
         progress(&format!("applying with Compose {}", cli.version_name()));
         let (program, mut args) = cli.base(project, COMPOSE_FILE);
         args.extend(ComposeCli::up_args(deployment.force_restart));
         let what = format!("{program} up of project {project}");
         self.run_tool(CommandSpec::new(program, args), &dir, env, progress, secrets, &what).await?;
-        let live = self.api.project_containers(project).await.map_err(|e| fail(e.to_string()))?;
+        let live = self.api.project_containers(project).await.map_err(engine_fail)?;
         let mut images: Vec<String> = live.iter().filter(|c| !c.oneoff).map(|c| c.image_id.clone()).collect();
         images.sort();
         images.dedup();
@@ -308,18 +314,18 @@ impl DockerDriver {
         deployment: &AgentDeployment,
         text: &str,
         project: &str,
-        context: &ApplyContext,
+        target: &TargetContext,
         progress: Progress<'_>,
         secrets: &[String],
     ) -> Result<Facts, DriverError> {
-        if !self.api.swarm_manager().await.map_err(|e| fail(e.to_string()))? {
+        if !self.api.swarm_manager().await.map_err(engine_fail)? {
             return Err(fail(
                 "this Docker engine is not a Swarm manager (Swarm mode is inactive): run `docker swarm init`, \
                  or deploy with dockerType compose",
             ));
         }
         let file = compose::with_stack_version(&compose::without_name(text));
-        let (dir, mut env) = self.prepare_dir(deployment, &file, Some(context))?;
+        let (dir, mut env) = self.prepare_dir(deployment, &file, Some(target))?;
         // `docker stack deploy` interpolates from its environment only, not from `.env`.
         let dotenv = String::from_utf8_lossy(deployment.env_file.as_deref().unwrap_or_default()).into_owned();
         env.extend(compose::parse_env_file(&dotenv));
@@ -374,7 +380,7 @@ impl DockerDriver {
     }
 
     async fn observe_compose(&self, facts: &Facts) -> Result<Observation, DriverError> {
-        let live = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+        let live = self.api.project_containers(&facts.project).await.map_err(engine_fail)?;
         let live: Vec<_> = live.into_iter().filter(|c| !c.oneoff).collect();
         let drift = if facts.containers.is_empty() && live.is_empty() {
             Some(format!("no containers of project {} exist", facts.project))
@@ -398,7 +404,7 @@ impl DockerDriver {
     }
 
     async fn observe_swarm(&self, facts: &Facts) -> Result<Observation, DriverError> {
-        let services = self.api.stack_services(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+        let services = self.api.stack_services(&facts.project).await.map_err(engine_fail)?;
         let drift = services.is_empty().then(|| format!("the services of stack {} were removed", facts.project));
         let (status, message) = status::stack_status(&services);
         Ok(Observation { status, message, drift })
@@ -413,9 +419,9 @@ impl Driver for DockerDriver {
 
     async fn apply(
         &self,
+        target: &TargetContext,
         deployment: &AgentDeployment,
         previous: Option<&Installed>,
-        context: &ApplyContext,
         progress: Progress<'_>,
     ) -> Result<Applied, DriverError> {
         let bytes =
@@ -433,12 +439,12 @@ impl Driver for DockerDriver {
             && (old.mode != mode || old.project != project)
         {
             progress(&format!("removing the previous {:?} project {}", old.mode, old.project).to_lowercase());
-            self.remove(installed).await?;
+            self.remove(target, installed).await?;
         }
-        let secrets = auth::secrets(deployment.registry_auth.as_ref(), context.hub_registry.as_ref());
+        let secrets = auth::secrets(deployment.registry_auth.as_ref(), target.hub_registry.as_ref());
         let facts = match mode {
-            Mode::Compose => self.apply_compose(deployment, text, &project, context, progress, &secrets).await?,
-            Mode::Swarm => self.apply_swarm(deployment, text, &project, context, progress, &secrets).await?,
+            Mode::Compose => self.apply_compose(deployment, text, &project, target, progress, &secrets).await?,
+            Mode::Swarm => self.apply_swarm(deployment, text, &project, target, progress, &secrets).await?,
         };
         self.counters.applies.fetch_add(1, Ordering::Relaxed);
         if deployment.image_cleanup_enabled
@@ -449,7 +455,7 @@ impl Driver for DockerDriver {
         Ok(Applied { facts: facts.to_value() })
     }
 
-    async fn remove(&self, installed: &Installed) -> Result<(), DriverError> {
+    async fn remove(&self, _target: &TargetContext, installed: &Installed) -> Result<(), DriverError> {
         let facts = Self::facts_of(installed)?;
         let dir = self.config.deployment_dir(installed.id);
         match facts.mode {
@@ -469,7 +475,7 @@ impl Driver for DockerDriver {
                 if let Err(e) = self.run_tool(CommandSpec::new(program, args), &dir, env, &|_| {}, &[], &what).await {
                     // A file Compose cannot read (it never got applied) leaves nothing behind
                     // to remove; anything still there must be.
-                    let left = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+                    let left = self.api.project_containers(&facts.project).await.map_err(engine_fail)?;
                     if !left.is_empty() {
                         return Err(e);
                     }
@@ -500,7 +506,7 @@ impl Driver for DockerDriver {
         Ok(())
     }
 
-    async fn observe(&self, installed: &Installed) -> Result<Observation, DriverError> {
+    async fn observe(&self, _target: &TargetContext, installed: &Installed) -> Result<Observation, DriverError> {
         self.counters.observations.fetch_add(1, Ordering::Relaxed);
         let Some(facts) = Facts::from_value(&installed.facts) else {
             return Ok(Observation {
@@ -517,6 +523,7 @@ impl Driver for DockerDriver {
 
     async fn logs(
         &self,
+        _target: &TargetContext,
         installed: &Installed,
         since: Option<OffsetDateTime>,
         max: usize,
@@ -525,9 +532,9 @@ impl Driver for DockerDriver {
         let mut lines = Vec::new();
         match facts.mode {
             Mode::Compose => {
-                let live = self.api.project_containers(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+                let live = self.api.project_containers(&facts.project).await.map_err(engine_fail)?;
                 for c in live.iter().filter(|c| !c.oneoff) {
-                    let raw = self.api.container_logs(&c.id, since, max).await.map_err(|e| fail(e.to_string()))?;
+                    let raw = self.api.container_logs(&c.id, since, max).await.map_err(engine_fail)?;
                     lines.extend(raw.into_iter().map(|l| LogLine {
                         resource: c.view.name.clone(),
                         timestamp: l.timestamp,
@@ -537,9 +544,9 @@ impl Driver for DockerDriver {
                 }
             }
             Mode::Swarm => {
-                let services = self.api.stack_services(&facts.project).await.map_err(|e| fail(e.to_string()))?;
+                let services = self.api.stack_services(&facts.project).await.map_err(engine_fail)?;
                 for s in &services {
-                    let raw = self.api.service_logs(&s.name, since, max).await.map_err(|e| fail(e.to_string()))?;
+                    let raw = self.api.service_logs(&s.name, since, max).await.map_err(engine_fail)?;
                     lines.extend(raw.into_iter().map(|l| LogLine {
                         resource: s.name.clone(),
                         timestamp: l.timestamp,
@@ -556,7 +563,7 @@ impl Driver for DockerDriver {
         Ok(lines)
     }
 
-    async fn metrics(&self) -> Result<MetricsReport, DriverError> {
+    async fn metrics(&self, _target: &TargetContext) -> Result<MetricsReport, DriverError> {
         let metrics = Arc::clone(&self.metrics);
         tokio::task::spawn_blocking(move || metrics.measure())
             .await
@@ -564,18 +571,18 @@ impl Driver for DockerDriver {
             .map_err(|e| fail(e.to_string()))
     }
 
-    async fn self_update(&self, manifest: &str) -> Result<(), DriverError> {
+    async fn self_update(&self, _target: &TargetContext, manifest: &str) -> Result<(), DriverError> {
         let image =
             manifest_image(manifest).ok_or_else(|| fail("the agent manifest names no image for the agent service"))?;
-        match self.api.container_running(UPDATER_NAME).await.map_err(|e| fail(e.to_string()))? {
+        match self.api.container_running(UPDATER_NAME).await.map_err(engine_fail)? {
             Some(true) => {
                 tracing::info!("an agent update is already under way ({UPDATER_NAME} is running)");
                 return Ok(());
             }
-            Some(false) => self.api.remove_container(UPDATER_NAME).await.map_err(|e| fail(e.to_string()))?,
+            Some(false) => self.api.remove_container(UPDATER_NAME).await.map_err(engine_fail)?,
             None => {}
         }
-        self.api.ensure_image(&image).await.map_err(|e| fail(e.to_string()))?;
+        self.api.ensure_image(&image).await.map_err(engine_fail)?;
         let mut env = vec![
             format!("FERRY_UPDATE_MANIFEST={manifest}"),
             format!("FERRY_UPDATE_PROJECT={}", ferry_proto::manifest::DOCKER_PROJECT),
@@ -592,7 +599,7 @@ impl Driver for DockerDriver {
             binds: vec![format!("{socket}:/var/run/docker.sock")],
             labels: [("dev.ferry.role".to_string(), "agent-updater".to_string())].into(),
         };
-        self.api.start_helper(&spec).await.map_err(|e| fail(e.to_string()))?;
+        self.api.start_helper(&spec).await.map_err(engine_fail)?;
         tracing::info!(image = %image, "started {UPDATER_NAME} to replace this agent");
         Ok(())
     }
@@ -754,12 +761,13 @@ mod tests {
             RegistryCredentials { username: "u".into(), password: "pw-secret".into() },
         );
         d.registry_auth = Some(auth);
-        let context = ApplyContext {
+        let context = TargetContext {
             hub_registry: Some(HubRegistry { host: "hub.example.com".into(), token: "jwt-token".into() }),
+            ..TargetContext::default()
         };
         let progress = Mutex::new(Vec::new());
         let applied =
-            driver.apply(&d, None, &context, &|m| progress.lock().unwrap().push(m.to_string())).await.unwrap();
+            driver.apply(&context, &d, None, &|m| progress.lock().unwrap().push(m.to_string())).await.unwrap();
 
         let calls = runner.calls();
         let up = calls.iter().find(|c| c.args.contains(&"up".to_string())).unwrap();
@@ -798,17 +806,17 @@ mod tests {
             facts: applied.facts.clone(),
             applied_at: OffsetDateTime::now_utc(),
         };
-        let o = driver.observe(&installed).await.unwrap();
+        let o = driver.observe(&TargetContext::default(), &installed).await.unwrap();
         assert_eq!((o.status, o.drift.clone()), (StatusType::Running, None), "{o:?}");
         engine.containers.lock().unwrap().clear();
-        let o = driver.observe(&installed).await.unwrap();
+        let o = driver.observe(&TargetContext::default(), &installed).await.unwrap();
         assert_eq!(o.drift.as_deref(), Some("container ferry-1a2b3c4d_web_1 was removed"));
         assert_eq!(driver.processes_spawned(), 3);
 
         // The next revision uses another image: the old one is removed when unused.
         engine.containers.lock().unwrap().push(live("c2", "web", "sha256:newer"));
         let next = AgentDeployment { revision_id: Uuid::new_v4(), ..d.clone() };
-        driver.apply(&next, Some(&installed), &context, &|_| {}).await.unwrap();
+        driver.apply(&context, &next, Some(&installed), &|_| {}).await.unwrap();
         assert_eq!(*engine.removed_images.lock().unwrap(), ["sha256:new"]);
     }
 
@@ -819,7 +827,7 @@ mod tests {
         let runner = Arc::new(FakeRunner::new());
         let driver = DockerDriver::with_parts(DockerConfig::new(state.path()), engine, runner.clone());
         let d = AgentDeployment { force_restart: false, ..deployment() };
-        driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap();
+        driver.apply(&TargetContext::default(), &d, None, &|_| {}).await.unwrap();
         let calls = runner.calls();
         assert_eq!(calls.len(), 2, "detection, then up: {calls:?}");
         assert_eq!(calls[1].program, "docker");
@@ -844,7 +852,7 @@ mod tests {
         let mut auth = std::collections::BTreeMap::new();
         auth.insert("r".to_string(), RegistryCredentials { username: "u".into(), password: "pw-secret".into() });
         d.registry_auth = Some(auth);
-        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+        let err = driver.apply(&TargetContext::default(), &d, None, &|_| {}).await.unwrap_err();
         assert_eq!(
             err.message,
             "docker-compose up of project ferry-1a2b3c4d failed (code 1):\nERROR: login with *** failed: unauthorized"
@@ -865,13 +873,13 @@ mod tests {
         };
         runner.on(" down", 1, &["ERROR: cannot talk to the engine"]);
         engine.containers.lock().unwrap().push(live("c1", "web", "i"));
-        let err = driver.remove(&installed).await.unwrap_err();
+        let err = driver.remove(&TargetContext::default(), &installed).await.unwrap_err();
         assert!(err.message.contains("down of project ferry-1a2b3c4d failed"), "{err}");
         let down = runner.calls().into_iter().find(|c| c.args.contains(&"down".to_string())).unwrap();
         assert_eq!(down.args, ["-p", "ferry-1a2b3c4d", "-f", "docker-compose.yaml", "down", "--remove-orphans"]);
         // A failed `down` that left nothing behind (a file Compose never accepted) is done.
         engine.containers.lock().unwrap().clear();
-        driver.remove(&installed).await.unwrap();
+        driver.remove(&TargetContext::default(), &installed).await.unwrap();
         assert!(!state.path().join("deployments").join(d.id.to_string()).exists());
     }
 
@@ -880,7 +888,7 @@ mod tests {
         let state = tempfile::tempdir().unwrap();
         let (driver, _engine, runner) = driver(state.path());
         let d = AgentDeployment { docker_type: Some(DockerType::Swarm), ..deployment() };
-        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+        let err = driver.apply(&TargetContext::default(), &d, None, &|_| {}).await.unwrap_err();
         assert!(err.message.contains("docker swarm init"), "{err}");
         assert!(runner.calls().is_empty());
     }
@@ -890,8 +898,8 @@ mod tests {
         let state = tempfile::tempdir().unwrap();
         let (driver, engine, _runner) = driver(state.path());
         let manifest = "services:\n  agent:\n    image: \"ferry-agent:2\"\n";
-        driver.self_update(manifest).await.unwrap();
-        driver.self_update(manifest).await.unwrap();
+        driver.self_update(&TargetContext::default(), manifest).await.unwrap();
+        driver.self_update(&TargetContext::default(), manifest).await.unwrap();
         let helpers = engine.helpers.lock().unwrap().clone();
         assert_eq!(helpers.len(), 1, "a running helper is left alone");
         assert_eq!(helpers[0].image, "ferry-agent:2");
@@ -900,9 +908,9 @@ mod tests {
         assert!(helpers[0].binds.contains(&"/var/run/docker.sock:/var/run/docker.sock".to_string()));
         // A finished helper is replaced by the next update.
         engine.running.lock().unwrap().insert(UPDATER_NAME.into(), false);
-        driver.self_update(manifest).await.unwrap();
+        driver.self_update(&TargetContext::default(), manifest).await.unwrap();
         assert_eq!(engine.helpers.lock().unwrap().len(), 2);
-        assert!(driver.self_update("services: {}\n").await.is_err());
+        assert!(driver.self_update(&TargetContext::default(), "services: {}\n").await.is_err());
     }
 
     #[test]

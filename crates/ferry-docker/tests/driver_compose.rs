@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ferry_agent::driver::{ApplyContext, Driver, Installed};
+use ferry_agent::driver::{Driver, Installed, TargetContext};
 use ferry_docker::{DockerConfig, DockerDriver};
 use ferry_proto::agent::{AgentDeployment, DockerType, RegistryCredentials, StatusType};
 use support::{Cleanup, RUN_LABEL, images, sh, wait_for};
@@ -65,7 +65,7 @@ fn project_of(d: &AgentDeployment) -> String {
 
 async fn wait_status(driver: &DockerDriver, inst: &Installed, want: StatusType) -> String {
     wait_for(Duration::from_secs(60), &format!("status {want:?}"), || async {
-        let o = driver.observe(inst).await.map_err(|e| e.to_string())?;
+        let o = driver.observe(&TargetContext::default(), inst).await.map_err(|e| e.to_string())?;
         if o.status == want {
             Ok(o.message)
         } else {
@@ -105,7 +105,7 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
 
     let progress_seen = Mutex::new(Vec::<String>::new());
     let progress = |m: &str| progress_seen.lock().unwrap().push(m.to_string());
-    let applied = h.driver.apply(&d, None, &ApplyContext::default(), &progress).await.expect("apply");
+    let applied = h.driver.apply(&TargetContext::default(), &d, None, &progress).await.expect("apply");
     let seen = progress_seen.lock().unwrap().clone();
     assert!(seen.iter().any(|m| m.starts_with("applying with Compose")), "{seen:?}");
     assert!(seen.iter().any(|m| m.contains("creating") || m.contains("created")), "{seen:?}");
@@ -129,38 +129,38 @@ async fn compose_lifecycle_apply_observe_drift_logs_remove() {
     // Observing an unchanged deployment starts no process.
     let before = h.driver.processes_spawned();
     for _ in 0..5 {
-        let o = h.driver.observe(&inst).await.unwrap();
+        let o = h.driver.observe(&TargetContext::default(), &inst).await.unwrap();
         assert_eq!(o.drift, None);
     }
     assert_eq!(h.driver.processes_spawned(), before);
 
     // Logs of both containers, with the right resource and severity, bounded.
-    let logs = h.driver.logs(&inst, None, 100).await.unwrap();
+    let logs = h.driver.logs(&TargetContext::default(), &inst, None, 100).await.unwrap();
     assert!(
         logs.iter().any(|l| l.body == "init done" && l.resource.contains("init") && l.severity == "Log"),
         "{logs:?}"
     );
     assert!(logs.iter().any(|l| l.body == "serving hello" && l.resource.contains("web")), "{logs:?}");
     assert!(logs.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
-    assert_eq!(h.driver.logs(&inst, None, 1).await.unwrap().len(), 1);
+    assert_eq!(h.driver.logs(&TargetContext::default(), &inst, None, 1).await.unwrap().len(), 1);
     let last = logs.last().unwrap().timestamp;
-    let newer = h.driver.logs(&inst, Some(last), 100).await.unwrap();
+    let newer = h.driver.logs(&TargetContext::default(), &inst, Some(last), 100).await.unwrap();
     assert!(newer.iter().all(|l| l.timestamp >= last) && !newer.is_empty());
 
     // Stopping or removing a container by hand is drift; re-applying restores it.
     sh("docker", &["stop", "-t", "1", &web]);
-    let o = h.driver.observe(&inst).await.unwrap();
+    let o = h.driver.observe(&TargetContext::default(), &inst).await.unwrap();
     assert!(o.drift.as_deref().unwrap_or("").contains("was stopped"), "{o:?}");
     sh("docker", &["rm", "-f", &web]);
-    let o = h.driver.observe(&inst).await.unwrap();
+    let o = h.driver.observe(&TargetContext::default(), &inst).await.unwrap();
     assert!(o.drift.as_deref().unwrap_or("").contains("was removed"), "{o:?}");
-    let reapplied = h.driver.apply(&d, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("re-apply");
+    let reapplied = h.driver.apply(&TargetContext::default(), &d, Some(&inst), &|_| {}).await.expect("re-apply");
     let inst = installed(&d, reapplied.facts);
     wait_status(&h.driver, &inst, StatusType::Healthy).await;
-    assert_eq!(h.driver.observe(&inst).await.unwrap().drift, None);
+    assert_eq!(h.driver.observe(&TargetContext::default(), &inst).await.unwrap().drift, None);
 
     // Undeploy removes the containers and keeps the named volume.
-    h.driver.remove(&inst).await.expect("remove");
+    h.driver.remove(&TargetContext::default(), &inst).await.expect("remove");
     assert_eq!(container_of(&project, "web"), "");
     assert_eq!(container_of(&project, "init"), "");
     let volumes = sh("docker", &["volume", "ls", "-q", "--filter", &format!("label={RUN_LABEL}={}", h.cleanup.run)]);
@@ -177,20 +177,20 @@ async fn changed_env_file_recreates_containers() {
     let compose = app(&project, &h.image, &h.cleanup.run);
     let d =
         AgentDeployment { compose_file: Some(compose.into_bytes()), env_file: Some(b"GREETING=one\n".to_vec()), ..d0 };
-    let first = h.driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.expect("apply");
+    let first = h.driver.apply(&TargetContext::default(), &d, None, &|_| {}).await.expect("apply");
     let inst = installed(&d, first.facts.clone());
     wait_status(&h.driver, &inst, StatusType::Healthy).await;
     let old_web = container_of(&project, "web");
 
     let d2 = AgentDeployment { revision_id: Uuid::new_v4(), env_file: Some(b"GREETING=two\n".to_vec()), ..d.clone() };
-    let second = h.driver.apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("apply 2");
+    let second = h.driver.apply(&TargetContext::default(), &d2, Some(&inst), &|_| {}).await.expect("apply 2");
     let inst2 = installed(&d2, second.facts);
     wait_status(&h.driver, &inst2, StatusType::Healthy).await;
     let new_web = container_of(&project, "web");
     assert_ne!(old_web, new_web, "web was recreated");
     let page = sh("docker", &["exec", &new_web, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"]);
     assert_eq!(page.trim(), "two from init");
-    h.driver.remove(&inst2).await.unwrap();
+    h.driver.remove(&TargetContext::default(), &inst2).await.unwrap();
 }
 
 #[tokio::test]
@@ -198,7 +198,7 @@ async fn failures_are_errors_that_say_why() {
     let Some(h) = harness().await else { return };
     // A file Compose rejects: the error carries Compose's own words.
     let bad = deployment("services:\n  web:\n    image: [oops\n", "");
-    let err = h.driver.apply(&bad, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    let err = h.driver.apply(&TargetContext::default(), &bad, None, &|_| {}).await.unwrap_err();
     assert!(err.message.contains("up of project") && err.message.len() > 40, "{err}");
 
     // An image that cannot be pulled.
@@ -215,7 +215,7 @@ async fn failures_are_errors_that_say_why() {
         ),
         ..d0
     };
-    let err = h.driver.apply(&missing, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    let err = h.driver.apply(&TargetContext::default(), &missing, None, &|_| {}).await.unwrap_err();
     assert!(err.message.contains("ferry-no-such-image"), "{err}");
 
     // A crashing service: error status naming the service, the exit code and its last words.
@@ -232,14 +232,14 @@ async fn failures_are_errors_that_say_why() {
         ),
         ..d0
     };
-    let applied = h.driver.apply(&crash, None, &ApplyContext::default(), &|_| {}).await.expect("apply");
+    let applied = h.driver.apply(&TargetContext::default(), &crash, None, &|_| {}).await.expect("apply");
     let inst = installed(&crash, applied.facts);
     let message = wait_status(&h.driver, &inst, StatusType::Error).await;
     assert!(message.contains("job (") && message.contains("exited with code 3"), "{message}");
     assert!(message.contains("cannot find config"), "{message}");
     // A crash is not drift: re-applying would not help.
-    assert_eq!(h.driver.observe(&inst).await.unwrap().drift, None);
-    h.driver.remove(&inst).await.unwrap();
+    assert_eq!(h.driver.observe(&TargetContext::default(), &inst).await.unwrap().drift, None);
+    h.driver.remove(&TargetContext::default(), &inst).await.unwrap();
 }
 
 /// A private registry (Debian's docker-registry, htpasswd auth): pulls work with the
@@ -271,7 +271,7 @@ async fn private_registry_pulls_with_the_deployments_credentials() {
         h.cleanup.run
     );
     let without = AgentDeployment { compose_file: Some(compose.into_bytes()), ..d0 };
-    let err = h.driver.apply(&without, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    let err = h.driver.apply(&TargetContext::default(), &without, None, &|_| {}).await.unwrap_err();
     assert!(err.message.to_lowercase().contains("auth") || err.message.contains("denied"), "{err}");
 
     let mut auth = BTreeMap::new();
@@ -280,7 +280,7 @@ async fn private_registry_pulls_with_the_deployments_credentials() {
         RegistryCredentials { username: "ferry".into(), password: "pa55-w0rd-secret".into() },
     );
     let with = AgentDeployment { registry_auth: Some(auth), ..without.clone() };
-    let applied = h.driver.apply(&with, None, &ApplyContext::default(), &|_| {}).await.expect("pull with credentials");
+    let applied = h.driver.apply(&TargetContext::default(), &with, None, &|_| {}).await.expect("pull with credentials");
     let config = h._state.path().join("deployments").join(with.id.to_string()).join("docker/config.json");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
@@ -296,7 +296,7 @@ async fn private_registry_pulls_with_the_deployments_credentials() {
     sh("docker", &["rm", "-f", &container_of(&project, "web")]);
     sh("docker", &["rmi", &remote]);
     let bad = AgentDeployment { registry_auth: Some(wrong), revision_id: Uuid::new_v4(), ..without };
-    let err = h.driver.apply(&bad, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+    let err = h.driver.apply(&TargetContext::default(), &bad, None, &|_| {}).await.unwrap_err();
     assert!(!err.message.contains("not-the-pa55"), "{err}");
-    h.driver.remove(&inst).await.unwrap();
+    h.driver.remove(&TargetContext::default(), &inst).await.unwrap();
 }

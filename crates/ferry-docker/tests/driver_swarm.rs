@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use ferry_agent::driver::{ApplyContext, Driver, Installed};
+use ferry_agent::driver::{Driver, Installed, TargetContext};
 use ferry_docker::{DockerConfig, DockerDriver};
 use ferry_proto::agent::{AgentDeployment, DockerType, StatusType};
 use support::{Cleanup, RUN_LABEL, images, quiet, wait_for};
@@ -65,7 +65,7 @@ async fn swarm_stack_deploy_update_remove() {
     let d = deployment(stack_file(&project, &image, &cleanup.run), "GREETING=hello\n", id);
 
     if !support::swarm_active() {
-        let err = driver.apply(&d, None, &ApplyContext::default(), &|_| {}).await.unwrap_err();
+        let err = driver.apply(&TargetContext::default(), &d, None, &|_| {}).await.unwrap_err();
         assert!(err.message.contains("not a Swarm manager") && err.message.contains("docker swarm init"), "{err}");
     }
     let _swarm = support::Swarm::ensure();
@@ -73,7 +73,7 @@ async fn swarm_stack_deploy_update_remove() {
 
     let progress = std::sync::Mutex::new(Vec::<String>::new());
     let applied = driver
-        .apply(&d, None, &ApplyContext::default(), &|m| progress.lock().unwrap().push(m.to_string()))
+        .apply(&TargetContext::default(), &d, None, &|m| progress.lock().unwrap().push(m.to_string()))
         .await
         .expect("stack deploy");
     assert!(progress.lock().unwrap().iter().any(|m| m.contains("creating service")), "{:?}", progress.lock().unwrap());
@@ -85,7 +85,7 @@ async fn swarm_stack_deploy_update_remove() {
         applied_at: OffsetDateTime::now_utc(),
     };
     let message = wait_for(Duration::from_secs(90), "stack healthy", || async {
-        let o = driver.observe(&inst).await.map_err(|e| e.to_string())?;
+        let o = driver.observe(&TargetContext::default(), &inst).await.map_err(|e| e.to_string())?;
         if o.status == StatusType::Healthy { Ok(o.message) } else { Err(format!("{:?}: {}", o.status, o.message)) }
     })
     .await;
@@ -93,7 +93,7 @@ async fn swarm_stack_deploy_update_remove() {
 
     // Service logs, interpolated from .env, with stdout/stderr severities.
     let logs = wait_for(Duration::from_secs(30), "service logs", || async {
-        let logs = driver.logs(&inst, None, 100).await.map_err(|e| e.to_string())?;
+        let logs = driver.logs(&TargetContext::default(), &inst, None, 100).await.map_err(|e| e.to_string())?;
         if logs.iter().filter(|l| l.body == "web says hello").count() >= 2 {
             Ok(logs)
         } else {
@@ -108,23 +108,23 @@ async fn swarm_stack_deploy_update_remove() {
 
     // Observing spawns nothing.
     let before = driver.processes_spawned();
-    assert_eq!(driver.observe(&inst).await.unwrap().drift, None);
+    assert_eq!(driver.observe(&TargetContext::default(), &inst).await.unwrap().drift, None);
     assert_eq!(driver.processes_spawned(), before);
 
     // Update: a new revision with another variable.
     let d2 = AgentDeployment { revision_id: Uuid::new_v4(), env_file: Some(b"GREETING=again\n".to_vec()), ..d.clone() };
-    let applied = driver.apply(&d2, Some(&inst), &ApplyContext::default(), &|_| {}).await.expect("stack update");
+    let applied = driver.apply(&TargetContext::default(), &d2, Some(&inst), &|_| {}).await.expect("stack update");
     let inst2 = Installed { revision_id: d2.revision_id, spec: d2.clone(), facts: applied.facts, ..inst.clone() };
     wait_for(Duration::from_secs(90), "updated stack", || async {
-        let logs = driver.logs(&inst2, None, 1000).await.map_err(|e| e.to_string())?;
-        let o = driver.observe(&inst2).await.map_err(|e| e.to_string())?;
+        let logs = driver.logs(&TargetContext::default(), &inst2, None, 1000).await.map_err(|e| e.to_string())?;
+        let o = driver.observe(&TargetContext::default(), &inst2).await.map_err(|e| e.to_string())?;
         let updated = logs.iter().filter(|l| l.body == "web says again").count() >= 2;
         if updated && o.status == StatusType::Healthy { Ok(()) } else { Err(format!("{:?} {}", o.status, o.message)) }
     })
     .await;
 
     // Removal: the services go away.
-    driver.remove(&inst2).await.expect("stack rm");
+    driver.remove(&TargetContext::default(), &inst2).await.expect("stack rm");
     let left =
         quiet("docker", &["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={project}")]);
     assert_eq!(left.trim(), "");

@@ -56,11 +56,13 @@ impl fmt::Display for PlatformType {
     }
 }
 
-/// What a Kubernetes agent may touch; fixed when the target is created.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+/// What a Kubernetes agent may touch; fixed when the target is created. The default is the
+/// least privilege.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only its own namespace (Role + RoleBinding).
+    #[default]
     Namespace,
     /// The whole cluster (ClusterRoleBinding to cluster-admin).
     Cluster,

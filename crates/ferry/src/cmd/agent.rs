@@ -1,20 +1,18 @@
-//! `ferry agent docker`: the Docker agent. Flags and `FERRY_*` variables (Distr's names are
-//! accepted too), then the agent core with the Docker driver until SIGINT/SIGTERM.
+//! `ferry agent docker` and `ferry agent kubernetes`: flags and `FERRY_*` variables (Distr's
+//! names are accepted too), a driver, then [`run_agent`] until SIGINT/SIGTERM. Both agents
+//! share everything but the driver.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args as ClapArgs, Subcommand};
-use ferry_agent::agent::{Agent, SystemClock};
 use ferry_agent::config::{AgentConfig, Given};
-use ferry_agent::hub::{HttpHub, HubApi};
-use ferry_agent::logship::LogShipper;
+use ferry_agent::driver::Driver;
 use ferry_agent::selflog::SelfLog;
 use ferry_docker::{DockerConfig, DockerDriver};
-use tokio_util::sync::CancellationToken;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -36,7 +34,18 @@ enum Platform {
     ///
     /// Example (normally done by the connect command):
     ///   FERRY_HUB_URL=https://hub.example.com FERRY_TARGET_ID=… FERRY_TARGET_SECRET=… ferry agent docker
-    Docker(Settings),
+    Docker(DockerSettings),
+}
+
+/// The Docker agent's settings.
+#[derive(ClapArgs, Debug)]
+struct DockerSettings {
+    #[command(flatten)]
+    common: Settings,
+    /// The host's Docker configuration directory (set by the connect manifest), used to start
+    /// the self-update helper with the same mounts.
+    #[arg(long, env = "FERRY_HOST_DOCKER_CONFIG")]
+    host_docker_config: Option<PathBuf>,
 }
 
 /// Settings shared by every agent (PROTOCOL.md §8).
@@ -64,13 +73,32 @@ struct Settings {
     /// The hub's registry, logged into with this agent's token. [Distr: DISTR_REGISTRY_HOST]
     #[arg(long, env = "FERRY_REGISTRY_HOST")]
     registry_host: Option<String>,
-    /// The host's Docker configuration directory (set by the connect manifest), used to start
-    /// the self-update helper with the same mounts.
-    #[arg(long, env = "FERRY_HOST_DOCKER_CONFIG")]
-    host_docker_config: Option<PathBuf>,
+    /// Most deployments applied at the same time (default 4).
+    #[arg(long, env = "FERRY_APPLY_CONCURRENCY")]
+    apply_concurrency: Option<usize>,
+    /// Answer liveness and readiness probes (GET /healthz) on this address, e.g. 0.0.0.0:8765.
+    #[arg(long, env = "FERRY_HEALTH_LISTEN")]
+    health_listen: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "FERRY_LOG_FORMAT", default_value = "text")]
     log_format: String,
+}
+
+impl Settings {
+    fn given(self, scope: Option<String>) -> Given {
+        Given {
+            hub_url: self.hub_url,
+            target_id: self.target_id,
+            target_secret: self.target_secret,
+            interval: self.interval,
+            agent_version_id: self.agent_version_id,
+            state_dir: self.state_dir,
+            registry_host: self.registry_host,
+            scope,
+            apply_concurrency: self.apply_concurrency,
+            health_listen: self.health_listen,
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -100,39 +128,34 @@ fn init_logging(format: &str, self_log: &SelfLog) {
     };
 }
 
-use tracing_subscriber::Layer as _;
-
-/// Runs the agent until a signal arrives.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Platform::Docker(settings) = args.platform;
+/// Logging and configuration, before a driver exists.
+fn prepare(settings: Settings, scope: Option<String>) -> anyhow::Result<(AgentConfig, SelfLog)> {
     let self_log = SelfLog::default();
     init_logging(&settings.log_format, &self_log);
-    let given = Given {
-        hub_url: settings.hub_url,
-        target_id: settings.target_id,
-        target_secret: settings.target_secret,
-        interval: settings.interval,
-        agent_version_id: settings.agent_version_id,
-        state_dir: settings.state_dir,
-        registry_host: settings.registry_host,
-    };
-    let config = AgentConfig::resolve(given, |k| std::env::var(k).ok()).context("agent configuration")?;
-    let hub: Arc<dyn HubApi> = Arc::new(HttpHub::new(&config, &ferry_agent::user_agent())?);
-    let mut docker = DockerConfig::new(config.state_dir.clone());
-    if let Some(dir) = &settings.host_docker_config {
-        docker.host_home = dir.parent().map(|p| p.display().to_string());
-    }
-    let driver = Arc::new(DockerDriver::connect(docker).await.context("cannot reach the Docker engine")?);
-    let (agent, log_targets) = Agent::new(config.clone(), hub.clone(), driver.clone(), Arc::new(SystemClock))?;
-    let shipper = LogShipper::new(hub.clone(), driver, &config.state_dir)?;
+    let config =
+        AgentConfig::resolve(settings.given(scope), |k| std::env::var(k).ok()).context("agent configuration")?;
+    Ok((config, self_log))
+}
 
-    let stop = CancellationToken::new();
-    let log_period = config.interval.max(Duration::from_secs(5));
-    let logs = tokio::spawn(shipper.run(log_targets, log_period, stop.clone().cancelled_owned()));
-    let own_logs = tokio::spawn(self_log.ship(hub, Duration::from_secs(5), stop.clone().cancelled_owned()));
-    let result = agent.run(shutdown_signal()).await;
-    stop.cancel();
-    let _ = tokio::join!(logs, own_logs);
-    result?;
+/// Runs an agent with `driver` until a signal arrives.
+async fn run_agent(prepared: (AgentConfig, SelfLog), driver: Arc<dyn Driver>) -> anyhow::Result<ExitCode> {
+    let (config, self_log) = prepared;
+    ferry_agent::run::run_agent(config, driver, self_log, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the chosen agent until a signal arrives.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.platform {
+        Platform::Docker(settings) => {
+            let host_docker_config = settings.host_docker_config;
+            let prepared = prepare(settings.common, None)?;
+            let mut docker = DockerConfig::new(prepared.0.state_dir.clone());
+            if let Some(dir) = &host_docker_config {
+                docker.host_home = dir.parent().map(|p| p.display().to_string());
+            }
+            let driver = DockerDriver::connect(docker).await.context("cannot reach the Docker engine")?;
+            run_agent(prepared, Arc::new(driver)).await
+        }
+    }
 }
