@@ -50,6 +50,9 @@ pub struct TemplateRequest {
     pub use_release_name: bool,
     /// `--is-upgrade`.
     pub is_upgrade: bool,
+    /// `.Release.Revision` (1 when `None`, as for `helm template` and a first install; an
+    /// upgrade renders with the revision it creates).
+    pub revision: Option<i64>,
     /// `--debug`: print what rendered even when the output is invalid.
     pub debug: bool,
     /// `--skip-schema-validation`.
@@ -299,6 +302,8 @@ pub struct ReleaseOptions {
     pub namespace: String,
     /// `.Release.IsUpgrade` (and not `.Release.IsInstall`).
     pub is_upgrade: bool,
+    /// `.Release.Revision` (0 is read as 1).
+    pub revision: i64,
 }
 
 /// The render values (Helm's `ToRenderValues`): `Chart`, `Capabilities`,
@@ -317,7 +322,7 @@ pub fn render_values(
     release.insert("Namespace".to_string(), Value::from(options.namespace.as_str()));
     release.insert("IsUpgrade".to_string(), Value::Bool(options.is_upgrade));
     release.insert("IsInstall".to_string(), Value::Bool(!options.is_upgrade));
-    release.insert("Revision".to_string(), Value::int(1));
+    release.insert("Revision".to_string(), Value::int(options.revision.max(1)));
     release.insert("Service".to_string(), Value::from("Helm"));
     let vals = values::coalesce_values(chart, user_values, warnings).map_err(|e| e.to_string())?;
     if !skip_schema_validation && let Err(e) = crate::schema::validate_against_schema(chart, &vals) {
@@ -483,8 +488,12 @@ fn run_install(
         caps.api_versions.extend(a.split(',').filter(|s| !s.is_empty()).map(str::to_string));
     }
 
-    let options =
-        ReleaseOptions { name: release_name.to_string(), namespace: req.namespace.clone(), is_upgrade: req.is_upgrade };
+    let options = ReleaseOptions {
+        name: release_name.to_string(),
+        namespace: req.namespace.clone(),
+        is_upgrade: req.is_upgrade,
+        revision: req.revision.unwrap_or(1),
+    };
     let top = render_values(&chart, user_values, &options, &caps, req.skip_schema_validation, &coalesce_warnings)
         .map_err(fail)?;
     warnings.extend(coalesce_warnings.borrow().iter().cloned());

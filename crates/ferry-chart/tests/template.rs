@@ -343,3 +343,18 @@ fn render_release_for_drivers() {
     assert!(err.message.starts_with("YAML parse error on demo/templates/bad.yaml"));
     assert_eq!(err.partial_manifest.as_deref(), Some("---\n# Source: demo/templates/bad.yaml\na: b\nc\n\n"));
 }
+
+#[test]
+fn upgrades_render_with_their_revision() {
+    let c = chart(&[(
+        "templates/cm.yaml",
+        "kind: ConfigMap\nrevision: {{ .Release.Revision }}\nupgrade: {{ .Release.IsUpgrade }}\n",
+    )]);
+    let mut r = req(&[]);
+    let first = template::render_release(c.clone(), &ferry_gotmpl::Value::map(BTreeMap::new()), "app", &r).unwrap();
+    assert!(first.manifest.contains("revision: 1\nupgrade: false"), "{}", first.manifest);
+    r.is_upgrade = true;
+    r.revision = Some(7);
+    let upgrade = template::render_release(c, &ferry_gotmpl::Value::map(BTreeMap::new()), "app", &r).unwrap();
+    assert!(upgrade.manifest.contains("revision: 7\nupgrade: true"), "{}", upgrade.manifest);
+}

@@ -277,6 +277,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         output_dir: args.output_dir,
         use_release_name: args.release_name,
         is_upgrade: args.is_upgrade,
+        revision: None,
         debug: args.debug,
         skip_schema_validation: args.skip_schema_validation,
         subchart_notes: args.render_subchart_notes,
