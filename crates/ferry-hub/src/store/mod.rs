@@ -304,14 +304,10 @@ pub struct Pruned {
     pub statuses: u64,
 }
 
-/// The hub's persistence. Every organization-scoped call takes the organization id and
-/// never sees another organization's rows.
+/// Organizations, users, API tokens and web sessions. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
 #[async_trait]
-pub trait Store: Send + Sync {
-    /// Is the database reachable?
-    async fn ping(&self) -> StoreResult<()>;
-
-    // --- organizations, users, tokens -------------------------------------------------
+pub trait AccessStore: Send + Sync {
     /// On an empty database, creates an organization, an admin user and an API token
     /// (given as its digest) in one transaction; `None` if any organization exists.
     async fn bootstrap(
@@ -329,8 +325,6 @@ pub trait Store: Send + Sync {
         token_digest: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Bootstrap>;
-    /// Where the data lives, for the startup message.
-    fn describe(&self) -> String;
     /// Finds the owner of an API token by its digest.
     async fn token_owner(&self, token_digest: &str) -> StoreResult<Option<TokenOwner>>;
     /// Adds an API token for a user.
@@ -349,8 +343,6 @@ pub trait Store: Send + Sync {
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()>;
     /// Whether any user has a password (the web UI's first-run page is needed until one has).
     async fn any_password(&self) -> StoreResult<bool>;
-
-    // --- web UI sessions ----------------------------------------------------------------
     /// Stores a new browser session under the digest of its token.
     async fn create_session(
         &self,
@@ -373,8 +365,11 @@ pub trait Store: Send + Sync {
         idle_before: OffsetDateTime,
         created_before: OffsetDateTime,
     ) -> StoreResult<u64>;
+}
 
-    // --- agent versions -----------------------------------------------------------------
+/// Agent versions: the images agents run.
+#[async_trait]
+pub trait AgentVersionStore: Send + Sync {
     /// Registers (or finds) an agent version by name; the image is updated if it changed.
     async fn ensure_agent_version(&self, name: &str, image: &str, now: OffsetDateTime) -> StoreResult<AgentVersion>;
     /// Adds an agent version; conflict if the name exists.
@@ -383,8 +378,12 @@ pub trait Store: Send + Sync {
     async fn agent_versions(&self) -> StoreResult<Vec<AgentVersion>>;
     /// One agent version.
     async fn agent_version(&self, id: Uuid) -> StoreResult<AgentVersion>;
+}
 
-    // --- applications -------------------------------------------------------------------
+/// Applications and their versions. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
     /// Creates an application.
     async fn create_application(
         &self,
@@ -417,8 +416,12 @@ pub trait Store: Send + Sync {
         id: Uuid,
         at: Option<OffsetDateTime>,
     ) -> StoreResult<ApplicationVersion>;
+}
 
-    // --- targets ------------------------------------------------------------------------
+/// Deployment targets, their secrets and when their agents were seen. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
+#[async_trait]
+pub trait TargetStore: Send + Sync {
     /// Creates a target.
     async fn create_target(&self, org: Uuid, spec: &TargetSpec, now: OffsetDateTime) -> StoreResult<TargetRecord>;
     /// All targets.
@@ -437,8 +440,12 @@ pub trait Store: Send + Sync {
     async fn agent_view(&self, org: Uuid, target: Uuid) -> StoreResult<Option<AgentView>>;
     /// Records when agents were seen.
     async fn record_sightings(&self, sightings: &[Sighting]) -> StoreResult<()>;
+}
 
-    // --- deployments --------------------------------------------------------------------
+/// Deployments, their immutable revisions and the desired state of a target. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
+#[async_trait]
+pub trait DeploymentStore: Send + Sync {
     /// Creates the target's deployment of the version's application, or adds a revision to
     /// the existing one. Returns the deployment and whether it was created. Without a release
     /// name (Docker), the Compose project name `ferry-<id prefix>` is used.
@@ -470,8 +477,15 @@ pub trait Store: Send + Sync {
     async fn revisions(&self, org: Uuid, deployment: Uuid) -> StoreResult<Vec<RevisionRecord>>;
     /// The desired state of a target.
     async fn desired(&self, org: Uuid, target: Uuid) -> StoreResult<Vec<DesiredDeployment>>;
+    /// The organization's deployments with their current revisions (to find references to a
+    /// secret before it is deleted).
+    async fn current_revisions(&self, org: Uuid) -> StoreResult<Vec<DeploymentRecord>>;
+}
 
-    // --- statuses, logs, metrics ----------------------------------------------------------
+/// What agents report: statuses, application and agent logs, metrics. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
+#[async_trait]
+pub trait TelemetryStore: Send + Sync {
     /// Records a status of one of the target's revisions, folding it into the previous row
     /// when identical. `NotFound` when the revision is not the target's.
     async fn record_status(&self, org: Uuid, target: Uuid, update: &StatusUpdate) -> StoreResult<()>;
@@ -510,8 +524,12 @@ pub trait Store: Send + Sync {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> StoreResult<(Option<MetricsSample>, Vec<MetricsSample>)>;
+}
 
-    // --- secrets ------------------------------------------------------------------------
+/// Sealed organization secrets. Every organization-scoped call takes the organization id and never sees
+/// another organization's rows.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
     /// Creates or replaces a secret (already sealed).
     async fn put_secret(&self, org: Uuid, key: &str, sealed: &[u8], now: OffsetDateTime) -> StoreResult<SecretInfo>;
     /// Deletes a secret.
@@ -520,13 +538,32 @@ pub trait Store: Send + Sync {
     async fn secrets(&self, org: Uuid) -> StoreResult<Vec<SecretInfo>>;
     /// All sealed values of an organization, for templating.
     async fn sealed_secrets(&self, org: Uuid) -> StoreResult<BTreeMap<String, Vec<u8>>>;
-    /// The organization's deployments with their current revisions (to find references to a
-    /// secret before it is deleted).
-    async fn current_revisions(&self, org: Uuid) -> StoreResult<Vec<DeploymentRecord>>;
+}
 
-    // --- housekeeping -------------------------------------------------------------------
+/// Removing telemetry past its retention.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
     /// Applies retention: folds old raw metrics into hourly averages, removes old rows.
     async fn prune(&self, now: OffsetDateTime, retention: &Retention) -> StoreResult<Pruned>;
+}
+
+/// The hub's persistence. Every organization-scoped call takes the organization id and
+/// never sees another organization's rows.
+#[async_trait]
+pub trait Store:
+    AccessStore
+    + AgentVersionStore
+    + ApplicationStore
+    + TargetStore
+    + DeploymentStore
+    + TelemetryStore
+    + SecretStore
+    + RetentionStore
+{
+    /// Is the database reachable?
+    async fn ping(&self) -> StoreResult<()>;
+    /// Where the data lives, for the startup message.
+    fn describe(&self) -> String;
 }
 
 /// Registry credentials as sealed inside a revision.
