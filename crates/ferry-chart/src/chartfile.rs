@@ -55,7 +55,7 @@ fn to_string_target(v: &Y, ctx: &mut Ctx) -> Option<String> {
         Y::Str(s) => Some(s.clone()),
         Y::Int(i) => Some(i.to_string()),
         Y::Uint(u) => Some(u.to_string()),
-        Y::Float(f) => Some(ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32)),
+        Y::Float(f) => Some(ferry_gostd::strconv::format_float(*f, b'g', -1, 32)),
         Y::Bool(b) => Some(b.to_string()),
         other => {
             ctx.type_error(json_kind(other), "string");
@@ -92,7 +92,7 @@ fn key_string(k: &Y) -> Result<String, DecodeError> {
         Y::Str(s) => s.clone(),
         Y::Int(i) => i.to_string(),
         Y::Uint(u) => u.to_string(),
-        Y::Float(f) => ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32),
+        Y::Float(f) => ferry_gostd::strconv::format_float(*f, b'g', -1, 32),
         Y::Bool(b) => b.to_string(),
         other => {
             return Err(DecodeError(format!(

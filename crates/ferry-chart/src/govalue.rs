@@ -114,7 +114,7 @@ fn to_json_tree_depth(v: &Value, depth: usize) -> Result<ferry_goyaml::Value, Js
                 let bits = if *kind == FloatKind::Float32 { 32 } else { 64 };
                 return Err(JsonError(format!(
                     "json: unsupported value: {}",
-                    ferry_gotmpl::strconv::format_float(*f, b'g', -1, bits)
+                    ferry_gostd::strconv::format_float(*f, b'g', -1, bits)
                 )));
             }
             if *kind == FloatKind::Float32 {

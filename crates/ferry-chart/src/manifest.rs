@@ -281,7 +281,7 @@ fn key_string(k: &ferry_goyaml::Value) -> String {
         Y::Str(s) => s.clone(),
         Y::Int(i) => i.to_string(),
         Y::Uint(u) => u.to_string(),
-        Y::Float(f) => ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32),
+        Y::Float(f) => ferry_gostd::strconv::format_float(*f, b'g', -1, 32),
         Y::Bool(b) => b.to_string(),
         other => other.go_syntax(),
     }
@@ -309,7 +309,7 @@ pub fn parse_head(doc: &str) -> Result<SimpleHead, String> {
             Some(Y::Str(s)) => s.clone(),
             Some(Y::Int(i)) => i.to_string(),
             Some(Y::Uint(u)) => u.to_string(),
-            Some(Y::Float(f)) => ferry_gotmpl::strconv::format_float(*f, b'g', -1, 32),
+            Some(Y::Float(f)) => ferry_gostd::strconv::format_float(*f, b'g', -1, 32),
             Some(Y::Bool(b)) => b.to_string(),
             None | Some(Y::Null) => String::new(),
             Some(other) => {

@@ -106,7 +106,7 @@ fn display(i: &Inst) -> String {
 }
 
 fn num(f: f64) -> String {
-    ferry_gotmpl::strconv::format_float(f, b'g', -1, 64)
+    ferry_gostd::strconv::format_float(f, b'g', -1, 64)
 }
 
 fn get<'a>(schema: &'a [(J, J)], key: &str) -> Option<&'a J> {

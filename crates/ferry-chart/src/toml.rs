@@ -86,7 +86,7 @@ fn format_float(f: f64, bits: u32) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    let s = ferry_gotmpl::strconv::format_float(f, b'f', -1, bits);
+    let s = ferry_gostd::strconv::format_float(f, b'f', -1, bits);
     if s.contains('.') { s } else { format!("{s}.0") }
 }
 

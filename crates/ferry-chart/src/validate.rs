@@ -17,7 +17,7 @@ pub(crate) fn is_go_space(c: char) -> bool {
 
 /// Helm's `sanitizeString`.
 fn sanitize(s: &mut String) {
-    if s.chars().all(|c| !is_go_space(c) || c == ' ') && s.chars().all(ferry_gotmpl::strconv::is_print) {
+    if s.chars().all(|c| !is_go_space(c) || c == ' ') && s.chars().all(ferry_gostd::strconv::is_print) {
         return;
     }
     *s = s
@@ -25,7 +25,7 @@ fn sanitize(s: &mut String) {
         .filter_map(|c| {
             if is_go_space(c) {
                 Some(' ')
-            } else if ferry_gotmpl::strconv::is_print(c) {
+            } else if ferry_gostd::strconv::is_print(c) {
                 Some(c)
             } else {
                 None

@@ -517,7 +517,7 @@ pub fn js_escape(s: &str) -> String {
                 out.push_str(&format!("\\u00{:02X}", c as u32));
             }
             c if c.is_ascii() => out.push(c),
-            c if crate::strconv::is_print(c) => out.push(c),
+            c if ferry_gostd::strconv::is_print(c) => out.push(c),
             c => out.push_str(&format!("\\u{:04X}", c as u32)),
         }
     }

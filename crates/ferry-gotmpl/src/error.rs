@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::strconv::quote;
+use ferry_gostd::strconv::quote;
 
 /// Any error from parsing or executing templates.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -9,8 +9,8 @@ use crate::func::{Context, Function};
 use crate::gofmt;
 use crate::parse::{Arg, BranchNode, CommandNode, ListNode, Node, NumberNode, PipeNode, Tree, VariableNode};
 use crate::set::{MissingKey, TemplateSet};
-use crate::strconv::quote;
 use crate::value::{FloatKind, IntKind, Kind, Type, Value};
+use ferry_gostd::strconv::quote;
 
 /// Stack headroom kept free before recursing; below it `stacker` switches to
 /// a fresh heap-allocated segment, so deep templates cannot overflow.

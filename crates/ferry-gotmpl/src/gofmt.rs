@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use crate::strconv;
 use crate::value::{FloatKind, Kind, Type, UintKind, Value};
+use ferry_gostd::strconv;
 
 /// Go's `fmt.Sprint`: spaces between operands when neither is a string.
 pub fn sprint(args: &[Value]) -> String {

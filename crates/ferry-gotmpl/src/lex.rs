@@ -1,7 +1,7 @@
 //! The lexer, ported from Go's `text/template/parse/lex.go`: same items, same
 //! trim-marker and comment handling, same error texts and line counting.
 
-use crate::strconv::quote;
+use ferry_gostd::strconv::quote;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ItemType {
@@ -661,7 +661,11 @@ fn left_trim_length(s: &str) -> usize {
 
 /// Go's `%#U` of a rune: `U+0041 'A'` (the quoted char only if printable).
 fn sharp_u(c: char) -> String {
-    if crate::strconv::is_print(c) { format!("U+{:04X} '{}'", c as u32, c) } else { format!("U+{:04X}", c as u32) }
+    if ferry_gostd::strconv::is_print(c) {
+        format!("U+{:04X} '{}'", c as u32, c)
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
 }
 
 fn sharp_u_opt(c: Option<char>) -> String {

@@ -20,7 +20,6 @@ pub mod gofmt;
 mod lex;
 pub mod parse;
 pub mod set;
-pub mod strconv;
 pub mod value;
 
 pub use builtins::{html_escape, js_escape, query_escape};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::ParseError;
 use crate::lex::{Item, ItemType, LexOptions, Lexer};
-use crate::strconv;
+use ferry_gostd::strconv;
 
 /// Go's `maxStackDepth`: nesting of parenthesized pipelines.
 const MAX_STACK_DEPTH: usize = 10000;
@@ -958,12 +958,12 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
         return Ok(n);
     }
     // Do integer test first so we get 0x123 etc.
-    let u = strconv::parse_uint(text);
+    let u = strconv::parse_uint(text, 0);
     if let Ok(u) = u {
         n.is_uint = true;
         n.uint64 = u;
     }
-    if let Ok(i) = strconv::parse_int(text) {
+    if let Ok(i) = strconv::parse_int(text, 0) {
         n.is_int = true;
         n.int64 = i;
         if i == 0 {

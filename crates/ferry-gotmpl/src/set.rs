@@ -230,7 +230,7 @@ impl TemplateSet {
         if names.is_empty() {
             return String::new();
         }
-        let quoted: Vec<String> = names.iter().map(|n| crate::strconv::quote(n)).collect();
+        let quoted: Vec<String> = names.iter().map(|n| ferry_gostd::strconv::quote(n)).collect();
         format!("; defined templates are: {}", quoted.join(", "))
     }
 

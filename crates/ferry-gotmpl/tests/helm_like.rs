@@ -181,7 +181,7 @@ fn invalid_template_expr_error_matches_helm_golden() {
     let helm = format!(
         "Error: {}\n  executing {} at <{}>:\n    {}\n",
         e.location.as_deref().unwrap(),
-        ferry_gotmpl::strconv::quote(&e.template),
+        ferry_gostd::strconv::quote(&e.template),
         e.context.as_deref().unwrap(),
         e.message
     );

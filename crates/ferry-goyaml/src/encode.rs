@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use crate::decode::resolves_to_str;
 use crate::emitter::{Emitter, Ev, Style};
-use crate::gofmt;
 use crate::gosort::go_sort;
 use crate::value::Value;
 
@@ -198,7 +197,7 @@ fn events<'a>(v: &'a Value, out: &mut Vec<Ev<'a>>) {
         Value::Bool(b) => out.push(Ev::Scalar(Cow::Borrowed(if *b { "true" } else { "false" }), Style::Plain)),
         Value::Int(i) => out.push(Ev::Scalar(Cow::Owned(i.to_string()), Style::Plain)),
         Value::Uint(u) => out.push(Ev::Scalar(Cow::Owned(u.to_string()), Style::Plain)),
-        Value::Float(f) => out.push(Ev::Scalar(Cow::Owned(gofmt::yaml_float(*f, 64)), Style::Plain)),
+        Value::Float(f) => out.push(Ev::Scalar(Cow::Owned(yaml_float(*f, 64)), Style::Plain)),
         Value::Str(s) => out.push(Ev::Scalar(Cow::Borrowed(s), string_style(s))),
         Value::Seq(items) => {
             out.push(Ev::SequenceStart);
@@ -249,6 +248,18 @@ pub(crate) fn marshal_docs(docs: &[&Value]) -> String {
     let out = Emitter::new(evs, n * 8).run();
     // The emitter only ever copies whole UTF-8 characters from valid strings.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// go-yaml's float text: `strconv.FormatFloat(f, 'g', -1, bits)` with
+/// `.inf`, `-.inf` and `.nan` for the special values.
+pub(crate) fn yaml_float(f: f64, bits: u32) -> String {
+    let s = ferry_gostd::strconv::format_float(f, b'g', -1, bits);
+    match s.as_str() {
+        "+Inf" => ".inf".to_string(),
+        "-Inf" => "-.inf".to_string(),
+        "NaN" => ".nan".to_string(),
+        _ => s,
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,6 @@ mod decode;
 mod emitter;
 mod encode;
 mod error;
-mod gofmt;
 mod gosort;
 mod json;
 mod parser;
@@ -56,7 +55,7 @@ pub use value::Value;
 
 /// Go's `strconv.Quote` (as `%q` and `%#v` print strings).
 pub fn go_quote(s: &str) -> String {
-    gofmt::quote(s)
+    ferry_gostd::strconv::quote(s)
 }
 
 /// go-yaml v2 `Unmarshal` into `interface{}`: decodes the first document

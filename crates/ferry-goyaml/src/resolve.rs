@@ -1,7 +1,8 @@
 //! Plain-scalar resolution: a port of go-yaml v2's `resolve.go`, plus the
-//! pieces of Go's standard library it leans on (`strconv.ParseInt`/
-//! `ParseUint`/`ParseFloat` with base 0, `time.Parse` for the four
-//! timestamp layouts, `base64.StdEncoding`).
+//! pieces of Go's standard library it leans on that `ferry-gostd` does not
+//! carry (`time.Parse` for the four timestamp layouts, `base64.StdEncoding`).
+
+use ferry_gostd::strconv;
 
 pub(crate) const NULL_TAG: &str = "tag:yaml.org,2002:null";
 pub(crate) const BOOL_TAG: &str = "tag:yaml.org,2002:bool";
@@ -98,7 +99,7 @@ fn resolve_plain(tag: &str, input: &str) -> (&'static str, Resolved) {
         }
         match h {
             b'.' => {
-                if let Some(f) = parse_float(input) {
+                if let Ok(f) = strconv::parse_float(input) {
                     return (FLOAT_TAG, Resolved::Float(f));
                 }
             }
@@ -107,26 +108,26 @@ fn resolve_plain(tag: &str, input: &str) -> (&'static str, Resolved) {
                     return (TIMESTAMP_TAG, Resolved::Timestamp);
                 }
                 let plain: String = input.chars().filter(|&c| c != '_').collect();
-                if let Some(i) = parse_int(&plain) {
+                if let Ok(i) = strconv::parse_int(&plain, 0) {
                     return (INT_TAG, Resolved::Int(i));
                 }
-                if let Some(u) = parse_uint(&plain, 0) {
+                if let Ok(u) = strconv::parse_uint(&plain, 0) {
                     return (INT_TAG, Resolved::Uint(u));
                 }
                 if is_yaml_style_float(&plain)
-                    && let Some(f) = parse_float(&plain)
+                    && let Ok(f) = strconv::parse_float(&plain)
                 {
                     return (FLOAT_TAG, Resolved::Float(f));
                 }
                 if let Some(rest) = plain.strip_prefix("0b") {
-                    if let Some(i) = parse_int_base(rest, 2) {
+                    if let Ok(i) = strconv::parse_int(rest, 2) {
                         return (INT_TAG, Resolved::Int(i));
                     }
-                    if let Some(u) = parse_uint(rest, 2) {
+                    if let Ok(u) = strconv::parse_uint(rest, 2) {
                         return (INT_TAG, Resolved::Uint(u));
                     }
                 } else if let Some(rest) = plain.strip_prefix("-0b")
-                    && let Some(i) = parse_int_base(&format!("-{rest}"), 2)
+                    && let Ok(i) = strconv::parse_int(&format!("-{rest}"), 2)
                 {
                     return (INT_TAG, Resolved::Int(i));
                 }
@@ -175,171 +176,6 @@ fn is_yaml_style_float(s: &str) -> bool {
         }
     }
     i == b.len()
-}
-
-/// Go's `strconv.ParseUint(s, base, 64)` for base 0 or an explicit base;
-/// `None` on any error (syntax or range). Underscores are not accepted
-/// (go-yaml strips them before calling).
-pub(crate) fn parse_uint(s: &str, base: u32) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let b = s.as_bytes();
-    let (base, digits) = if base == 0 {
-        if b[0] == b'0' {
-            if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'b') {
-                (2, &b[2..])
-            } else if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'o') {
-                (8, &b[2..])
-            } else if b.len() >= 3 && b[1].eq_ignore_ascii_case(&b'x') {
-                (16, &b[2..])
-            } else {
-                (8, &b[1..])
-            }
-        } else {
-            (10, b)
-        }
-    } else {
-        (base, b)
-    };
-    let mut n: u64 = 0;
-    for &c in digits {
-        let d = match c {
-            b'0'..=b'9' => u32::from(c - b'0'),
-            b'a'..=b'z' => u32::from(c - b'a') + 10,
-            b'A'..=b'Z' => u32::from(c - b'A') + 10,
-            _ => return None,
-        };
-        if d >= base {
-            return None;
-        }
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-    }
-    Some(n)
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-pub(crate) fn parse_int(s: &str) -> Option<i64> {
-    parse_int_base(s, 0)
-}
-
-fn parse_int_base(s: &str, base: u32) -> Option<i64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (neg, rest) = match s.as_bytes()[0] {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let un = parse_uint(rest, base)?;
-    const CUTOFF: u64 = 1 << 63;
-    if !neg && un >= CUTOFF {
-        return None;
-    }
-    if neg && un > CUTOFF {
-        return None;
-    }
-    Some(if neg { (un as i64).wrapping_neg() } else { un as i64 })
-}
-
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let mut b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
-        b = &b[1..];
-    }
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1].eq_ignore_ascii_case(&b'x');
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.to_ascii_lowercase().is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for the decimal forms go-yaml can pass
-/// (and the special words); `None` on syntax or range error.
-pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let lower = body.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" {
-        return Some(if s.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
-    }
-    if lower == "nan" {
-        return Some(f64::NAN);
-    }
-    if body.starts_with("0x") || body.starts_with("0X") {
-        return parse_hex_float(s);
-    }
-    let cleaned;
-    let text = if s.contains('_') {
-        if !underscore_ok(s) {
-            return None;
-        }
-        cleaned = s.replace('_', "");
-        cleaned.as_str()
-    } else {
-        s
-    };
-    // Rust accepts exactly Go's decimal syntax except words handled above.
-    if !text.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
-        return None;
-    }
-    let f: f64 = text.parse().ok()?;
-    if f.is_infinite() {
-        return None;
-    }
-    Some(f)
-}
-
-fn parse_hex_float(s: &str) -> Option<f64> {
-    // Go syntax: 0x<hexmantissa>[.<hex>]p<exp>; the exponent is mandatory.
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let body = body.get(2..)?.replace('_', "");
-    let (mant, exp) = body.split_once(['p', 'P'])?;
-    let exp: i32 = exp.parse().ok()?;
-    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int_part.chars() {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac_part.chars() {
-        v += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    let v = v * 2f64.powi(exp);
-    if v.is_infinite() {
-        return None;
-    }
-    Some(if neg { -v } else { v })
 }
 
 // ------------------------------------------------------------ timestamps
@@ -551,20 +387,6 @@ mod tests {
         ] {
             assert!(!parse_timestamp(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn go_parse_int_base_zero() {
-        assert_eq!(parse_int("0x1F"), Some(31));
-        assert_eq!(parse_int("0o17"), Some(15));
-        assert_eq!(parse_int("017"), Some(15));
-        assert_eq!(parse_int("0b101"), Some(5));
-        assert_eq!(parse_int("09"), None);
-        assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_int("9223372036854775808"), None);
-        assert_eq!(parse_uint("9223372036854775808", 0), Some(1 << 63));
-        assert_eq!(parse_int("+"), None);
-        assert_eq!(parse_int("0"), Some(0));
     }
 
     #[test]

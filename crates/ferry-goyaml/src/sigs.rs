@@ -5,7 +5,6 @@
 use crate::decode;
 use crate::encode;
 use crate::error::Error;
-use crate::gofmt;
 use crate::json::{self, JsonOptions};
 use crate::resolve::{self, Resolved};
 use crate::value::{Value, map_set};
@@ -44,7 +43,7 @@ fn to_jsonable(v: Value, depth: usize) -> Result<Value, Error> {
                 let key = match &k {
                     Value::Str(s) => s.clone(),
                     Value::Int(i) => i.to_string(),
-                    Value::Float(f) => gofmt::yaml_float(*f, 32),
+                    Value::Float(f) => crate::encode::yaml_float(*f, 32),
                     Value::Bool(b) => b.to_string(),
                     _ => return Err(Error::Sigs(format!("{CONVERT}{}", unsupported_key(&k, &val)))),
                 };
@@ -66,9 +65,10 @@ fn to_jsonable(v: Value, depth: usize) -> Result<Value, Error> {
 /// key conversion, walking maps in key order.
 fn check_json_floats(v: &Value) -> Result<(), Error> {
     match v {
-        Value::Float(f) if !f.is_finite() => {
-            Err(Error::Sigs(format!("{CONVERT}json: unsupported value: {}", gofmt::format_float(*f, b'g', 64))))
-        }
+        Value::Float(f) if !f.is_finite() => Err(Error::Sigs(format!(
+            "{CONVERT}json: unsupported value: {}",
+            ferry_gostd::strconv::format_float(*f, b'g', -1, 64)
+        ))),
         Value::Seq(items) => items.iter().try_for_each(check_json_floats),
         Value::Map(entries) => {
             let mut sorted: Vec<&(Value, Value)> = entries.iter().collect();
@@ -155,7 +155,7 @@ fn to_jsonable_keep_ints(v: Value, depth: usize) -> Result<Value, Error> {
                 let key = match &k {
                     Value::Str(s) => s.clone(),
                     Value::Int(i) => i.to_string(),
-                    Value::Float(f) => gofmt::yaml_float(*f, 32),
+                    Value::Float(f) => crate::encode::yaml_float(*f, 32),
                     Value::Bool(b) => b.to_string(),
                     _ => return Err(Error::Sigs(unsupported_key(&k, &val))),
                 };
@@ -203,13 +203,8 @@ fn json_round_trip(v: &Value, depth: usize) -> Result<Option<Value>, Error> {
             Err(_) => Value::Uint(*u),
         },
         Value::Float(f) => {
-            if !f.is_finite() {
-                return Err(Error::Sigs(format!(
-                    "error marshaling into JSON: json: unsupported value: {}",
-                    gofmt::format_float(*f, b'g', 64)
-                )));
-            }
-            let text = json::go_json_float(*f);
+            let text = ferry_gostd::json::format_float(*f, 64)
+                .map_err(|e| Error::Sigs(format!("error marshaling into JSON: {e}")))?;
             match resolve::resolve("", &text) {
                 Ok((_, Resolved::Int(i))) => Value::Int(i),
                 Ok((_, Resolved::Uint(u))) => Value::Uint(u),
@@ -258,9 +253,7 @@ fn json_round_trip(v: &Value, depth: usize) -> Result<Option<Value>, Error> {
 }
 
 fn json_len(s: &str) -> usize {
-    let mut out = String::new();
-    json::write_json_string(&mut out, s, true);
-    out.chars().count()
+    ferry_gostd::json::quote(s, true).chars().count()
 }
 
 /// sigs.k8s.io/yaml `Marshal` (Helm's `toYaml`, before Helm trims the final

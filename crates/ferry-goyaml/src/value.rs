@@ -1,7 +1,5 @@
 //! The plain data tree shared by the YAML and JSON sides.
 
-use crate::gofmt;
-
 /// A decoded document, shaped like the Go values go-yaml v2 produces when it
 /// decodes into `interface{}`.
 ///
@@ -91,8 +89,8 @@ fn go_syntax_into(v: &Value, in_interface: bool, out: &mut String) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Uint(u) => out.push_str(&format!("0x{u:x}")),
-        Value::Float(f) => out.push_str(&gofmt::format_float(*f, b'g', 64)),
-        Value::Str(s) => out.push_str(&gofmt::quote(s)),
+        Value::Float(f) => out.push_str(&ferry_gostd::strconv::format_float(*f, b'g', -1, 64)),
+        Value::Str(s) => out.push_str(&ferry_gostd::strconv::quote(s)),
         Value::Seq(items) => {
             out.push_str("[]interface {}{");
             for (i, item) in items.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! The conversions Sprig takes from spf13/cast v1.7 (`toInt64`, `toInt`,
 //! `toFloat64`) and its own `strval`/`strslice`, over template values.
 
-use ferry_gotmpl::strconv::{self, NumError};
+use ferry_gostd::strconv::{self, NumError};
 use ferry_gotmpl::{Type, Value, gofmt};
 
 /// cast's `trimZeroDecimal`: `"12.000"` → `"12"`, anything else unchanged.
@@ -37,7 +37,7 @@ pub fn to_int64_e(v: &Value) -> Result<i64, String> {
         Value::Uint(u, _) => Ok(*u as i64),
         Value::Float(f, _) => Ok(float_to_i64(*f)),
         Value::Bool(b) => Ok(i64::from(*b)),
-        Value::String(s) => strconv::parse_int(trim_zero_decimal(s)).map_err(|_| {
+        Value::String(s) => strconv::parse_int(trim_zero_decimal(s), 0).map_err(|_| {
             format!("unable to cast {} of type string to int64", gofmt::sprintf("%#v", std::slice::from_ref(v)))
         }),
         Value::Invalid | Value::Nil(Type::Interface) => Ok(0),

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use ferry_gotmpl::{CycleError, Value, strconv};
+use ferry_gostd::json as gojson;
+use ferry_gotmpl::{CycleError, Value};
 
 /// Encoding options: `escape_html` is `json.Marshal`'s default; `indent` is
 /// `MarshalIndent(v, "", indent)`.
@@ -36,49 +37,9 @@ pub fn encode(v: &Value, opts: Options<'_>) -> Result<String, String> {
     })
 }
 
-fn write_string(out: &mut String, s: &str, escape_html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u00{:02x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// Go's float encoder: like `%g` but with ES6 exponent cut-offs.
 pub fn format_float(f: f64, bits: u32) -> Result<String, String> {
-    if f.is_nan() || f.is_infinite() {
-        return Err(format!("json: unsupported value: {}", strconv::format_float(f, b'g', -1, bits)));
-    }
-    let abs = f.abs();
-    let mut fmt = b'f';
-    if abs != 0.0 {
-        let (small, large) =
-            if bits == 32 { ((abs as f32) < 1e-6, (abs as f32) >= 1e21) } else { (abs < 1e-6, abs >= 1e21) };
-        if small || large {
-            fmt = b'e';
-        }
-    }
-    let mut s = strconv::format_float(f, fmt, -1, bits);
-    if fmt == b'e' {
-        let b = s.as_bytes();
-        let n = b.len();
-        if n >= 4 && b[n - 4] == b'e' && b[n - 3] == b'-' && b[n - 2] == b'0' {
-            s.remove(n - 2);
-        }
-    }
-    Ok(s)
+    gojson::format_float(f, bits).map_err(|e| e.to_string())
 }
 
 /// `path` holds the ids of the maps being encoded, outermost first.
@@ -109,7 +70,7 @@ fn write_value(
             out.push_str(&format_float(*f, bits)?);
         }
         Value::Complex(..) => return Err(format!("json: unsupported type: {}", v.type_name())),
-        Value::String(s) => write_string(out, s, opts.escape_html),
+        Value::String(s) => gojson::write_string(out, s, opts.escape_html),
         Value::Bytes(b) => {
             use base64::Engine as _;
             out.push('"');
@@ -133,7 +94,7 @@ fn write_value(
                 if i > 0 {
                     out.push(',');
                 }
-                write_string(out, k, opts.escape_html);
+                gojson::write_string(out, k, opts.escape_html);
                 out.push(':');
                 write_value(out, item, opts, path, depth + 1)?;
             }
@@ -212,254 +173,42 @@ fn reindent(compact: &str, indent: &str) -> String {
 // ---------------------------------------------------------------------------
 // Decoding.
 
-struct Parser<'a> {
-    s: &'a [u8],
-    text: &'a str,
-    pos: usize,
-}
+/// Builds template values: `map[string]interface {}`, `[]interface {}`,
+/// `float64`, as Go's `Unmarshal` into `interface{}` does.
+struct TemplateValues;
 
-fn describe(c: u8) -> String {
-    // Go's quoteChar.
-    match c {
-        b'\'' => "'\\''".into(),
-        b'"' => "'\"'".into(),
-        c => {
-            let q = strconv::quote(&(c as char).to_string());
-            format!("'{}'", q.get(1..q.len().saturating_sub(1)).unwrap_or(""))
-        }
-    }
-}
+impl gojson::Builder for TemplateValues {
+    type Value = Value;
 
-impl<'a> Parser<'a> {
-    fn skip_ws(&mut self) {
-        while self.pos < self.s.len() && matches!(self.s[self.pos], b' ' | b'\t' | b'\n' | b'\r') {
-            self.pos += 1;
-        }
+    fn null(&mut self) -> Value {
+        Value::nil()
     }
 
-    fn err_char(&self, context: &str) -> String {
-        match self.s.get(self.pos) {
-            None => "unexpected end of JSON input".into(),
-            Some(&c) => {
-                let shown = if c >= 0x80 {
-                    let ch = self.text[self.pos..].chars().next().unwrap_or('\u{fffd}');
-                    format!("'{ch}'")
-                } else {
-                    describe(c)
-                };
-                format!("invalid character {shown} {context}")
-            }
-        }
+    fn bool(&mut self, b: bool) -> Value {
+        Value::Bool(b)
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
-        if depth > MAX_DEPTH {
-            return Err("exceeded max depth".into());
-        }
-        self.skip_ws();
-        match self.s.get(self.pos) {
-            None => Err("unexpected end of JSON input".into()),
-            Some(b'{') => {
-                self.pos += 1;
-                let mut map = BTreeMap::new();
-                self.skip_ws();
-                if self.s.get(self.pos) == Some(&b'}') {
-                    self.pos += 1;
-                    return Ok(Value::map(map));
-                }
-                loop {
-                    self.skip_ws();
-                    if self.s.get(self.pos) != Some(&b'"') {
-                        return Err(self.err_char("looking for beginning of object key string"));
-                    }
-                    let key = self.string()?;
-                    self.skip_ws();
-                    if self.s.get(self.pos) != Some(&b':') {
-                        return Err(self.err_char("after object key"));
-                    }
-                    self.pos += 1;
-                    let v = self.value(depth + 1)?;
-                    map.insert(key, v);
-                    self.skip_ws();
-                    match self.s.get(self.pos) {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Value::map(map));
-                        }
-                        _ => return Err(self.err_char("after object key:value pair")),
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                self.skip_ws();
-                if self.s.get(self.pos) == Some(&b']') {
-                    self.pos += 1;
-                    return Ok(Value::list(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.skip_ws();
-                    match self.s.get(self.pos) {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Value::list(items));
-                        }
-                        _ => return Err(self.err_char("after array element")),
-                    }
-                }
-            }
-            Some(b'"') => Ok(Value::from(self.string()?)),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'n') => self.literal("null", Value::nil()),
-            Some(c) if *c == b'-' || c.is_ascii_digit() => self.number(),
-            Some(_) => Err(self.err_char("looking for beginning of value")),
-        }
+    fn number(&mut self, f: f64) -> Value {
+        Value::float64(f)
     }
 
-    fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
-        for (i, expected) in word.bytes().enumerate() {
-            match self.s.get(self.pos) {
-                Some(&c) if c == expected => self.pos += 1,
-                Some(_) => {
-                    let ctx = format!("in literal {word} (expecting {})", describe(word.as_bytes()[i]));
-                    return Err(self.err_char(&ctx));
-                }
-                None => return Err("unexpected end of JSON input".into()),
-            }
-        }
-        Ok(v)
+    fn string(&mut self, s: String) -> Value {
+        Value::from(s)
     }
 
-    fn number(&mut self) -> Result<Value, String> {
-        let start = self.pos;
-        if self.s.get(self.pos) == Some(&b'-') {
-            self.pos += 1;
-        }
-        match self.s.get(self.pos) {
-            Some(b'0') => self.pos += 1,
-            Some(c) if c.is_ascii_digit() => {
-                while self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                    self.pos += 1;
-                }
-            }
-            _ => return Err(self.err_char("in numeric literal")),
-        }
-        if self.s.get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            if !self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                return Err(self.err_char("after decimal point in numeric literal"));
-            }
-            while self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                self.pos += 1;
-            }
-        }
-        if matches!(self.s.get(self.pos), Some(b'e' | b'E')) {
-            self.pos += 1;
-            if matches!(self.s.get(self.pos), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
-            if !self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                return Err(self.err_char("in exponent of numeric literal"));
-            }
-            while self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                self.pos += 1;
-            }
-        }
-        let lit = &self.text[start..self.pos];
-        strconv::parse_float(lit)
-            .map(Value::float64)
-            .map_err(|_| format!("json: cannot unmarshal number {lit} into Go value of type float64"))
+    fn array(&mut self, items: Vec<Value>) -> Value {
+        Value::list(items)
     }
 
-    fn string(&mut self) -> Result<String, String> {
-        self.pos += 1;
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.pos) else {
-                return Err("unexpected end of JSON input".into());
-            };
-            match c {
-                b'"' => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    self.pos += 1;
-                    let Some(&e) = self.s.get(self.pos) else {
-                        return Err("unexpected end of JSON input".into());
-                    };
-                    self.pos += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&hi)
-                                && self.s.get(self.pos) == Some(&b'\\')
-                                && self.s.get(self.pos + 1) == Some(&b'u')
-                            {
-                                let save = self.pos;
-                                self.pos += 2;
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                                    out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
-                                    continue;
-                                }
-                                self.pos = save;
-                            }
-                            out.push(char::from_u32(hi).unwrap_or('\u{fffd}'));
-                        }
-                        _ => {
-                            self.pos -= 1;
-                            return Err(self.err_char("in string escape code"));
-                        }
-                    }
-                }
-                c if c < 0x20 => return Err(self.err_char("in string literal")),
-                _ => {
-                    let ch = self.text[self.pos..].chars().next().unwrap_or('\u{fffd}');
-                    out.push(ch);
-                    self.pos += ch.len_utf8();
-                }
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let Some(&c) = self.s.get(self.pos) else {
-                return Err("unexpected end of JSON input".into());
-            };
-            let d = (c as char).to_digit(16).ok_or_else(|| self.err_char("in \\u hexadecimal character escape"))?;
-            v = v * 16 + d;
-            self.pos += 1;
-        }
-        Ok(v)
+    fn object(&mut self, entries: Vec<(String, Value)>) -> Value {
+        // A repeated key keeps its last value.
+        Value::map(entries.into_iter().collect::<BTreeMap<_, _>>())
     }
 }
 
 /// `json.Unmarshal([]byte(s), &interface{})`.
 pub fn unmarshal(s: &str) -> Result<Value, String> {
-    let mut p = Parser { s: s.as_bytes(), text: s, pos: 0 };
-    let v = p.value(0)?;
-    p.skip_ws();
-    if p.pos < p.s.len() {
-        return Err(p.err_char("after top-level value"));
-    }
-    Ok(v)
+    gojson::unmarshal(s, MAX_DEPTH, &mut TemplateValues).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -12,43 +12,9 @@ use ferry_goyaml::{JsonOptions, Value};
 use super::ReleaseError;
 use super::timestamp::Timestamp;
 
-/// Appends `s` as a JSON string the way Go's `json.Marshal` does (HTML
-/// characters and U+2028/U+2029 escaped, control characters as `\u00xx`).
-pub(crate) fn write_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '\\' => Some("\\\\"),
-            '"' => Some("\\\""),
-            '\u{8}' => Some("\\b"),
-            '\u{c}' => Some("\\f"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{2028}' => Some("\\u2028"),
-            '\u{2029}' => Some("\\u2029"),
-            _ => None,
-        };
-        let needs_hex = c < ' ' || c == '<' || c == '>' || c == '&';
-        if esc.is_none() && !needs_hex {
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                let b = c as u32;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[((b >> 4) & 0xf) as usize]));
-                out.push(char::from(HEX[(b & 0xf) as usize]));
-            }
-        }
-        start = i + c.len_utf8();
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
+/// Appends `s` as a JSON string the way Go's `json.Marshal` does.
+fn write_string(out: &mut String, s: &str) {
+    ferry_gostd::json::write_string(out, s, true);
 }
 
 /// Writes one JSON object field by field; the caller decides omission the
@@ -388,14 +354,6 @@ pub(crate) fn list<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strings_escape_like_go() {
-        let mut out = String::new();
-        write_string(&mut out, "a<b>&c\"d\\e\n\t\u{1}\u{7f}\u{2028}é");
-        // DEL is in Go's safe set; <, >, & and U+2028 are not.
-        assert_eq!(out, "\"a\\u003cb\\u003e\\u0026c\\\"d\\\\e\\n\\t\\u0001\u{7f}\\u2028é\"");
-    }
 
     #[test]
     fn fields_match_case_insensitively() {

@@ -1,6 +1,7 @@
 //! Sprig `strings.go` and the string entries of `functions.go`.
 
-use ferry_gotmpl::{Function, Type, Value, gofmt, strconv};
+use ferry_gostd::strconv;
+use ferry_gotmpl::{Function, Type, Value, gofmt};
 
 use super::{FuncMap, add, arg, fail, int, ok_str, s, t_any, t_int, t_str, t_strings};
 use crate::cast::{is_nil_interface, strslice, strval};

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use ferry_gotmpl::{Function, Value, strconv};
+use ferry_gostd::strconv;
+use ferry_gotmpl::{Function, Value};
 
 use super::{FuncMap, add, fail, map_arg, ok_str, s, t_map, t_str};
 

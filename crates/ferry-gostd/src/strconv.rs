@@ -1,7 +1,7 @@
-//! The parts of Go's `strconv` that templates and fmt depend on: quoting
-//! (`Quote`, `QuoteRune`, `CanBackquote`, `Unquote`), number parsing with Go's
-//! base prefixes and underscores, and float formatting (`FormatFloat` with
-//! formats `b e E f g G x X`).
+//! Go's `strconv`: quoting (`Quote`, `QuoteRune`, `CanBackquote`, `Unquote`),
+//! number parsing with Go's base prefixes and underscores (`ParseInt`,
+//! `ParseUint`, `ParseFloat`), and float formatting (`FormatFloat` with formats
+//! `b e E f g G x X`).
 
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -279,8 +279,9 @@ fn push_rune(buf: &mut Vec<u8>, r: u32) {
     buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
 }
 
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
+/// Go's `underscoreOK`: underscores only between digits (or after a base
+/// prefix), as Go number literals allow them.
+pub fn underscore_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let mut saw = b'^';
     let mut i = 0;
@@ -320,14 +321,18 @@ pub enum NumError {
     Range,
 }
 
-/// Go's `strconv.ParseUint(s, 0, 64)`.
-pub fn parse_uint(s: &str) -> Result<u64, NumError> {
-    if s.is_empty() {
+/// Go's `strconv.ParseUint(s, base, 64)`: `base` 0 reads Go's prefixes
+/// (`0x`, `0o`, `0b`, a leading `0` for octal) and allows underscores
+/// between digits; bases 2 to 36 read plain digits.
+pub fn parse_uint(s: &str, base: u32) -> Result<u64, NumError> {
+    if s.is_empty() || base == 1 || base > 36 {
         return Err(NumError::Syntax);
     }
-    let s0 = s;
+    let base0 = base == 0;
     let b = s.as_bytes();
-    let (base, digits): (u64, &[u8]) = if b[0] == b'0' {
+    let (base, digits): (u64, &[u8]) = if !base0 {
+        (u64::from(base), b)
+    } else if b[0] == b'0' {
         match b.get(1).map(u8::to_ascii_lowercase) {
             Some(b'b') if b.len() >= 3 => (2, &b[2..]),
             Some(b'o') if b.len() >= 3 => (8, &b[2..]),
@@ -342,7 +347,7 @@ pub fn parse_uint(s: &str) -> Result<u64, NumError> {
     let mut overflow = false;
     for &c in digits {
         let d = match c {
-            b'_' => {
+            b'_' if base0 => {
                 underscores = true;
                 continue;
             }
@@ -361,7 +366,7 @@ pub fn parse_uint(s: &str) -> Result<u64, NumError> {
             None => overflow = true,
         }
     }
-    if underscores && !underscore_ok(s0) {
+    if underscores && !underscore_ok(s) {
         return Err(NumError::Syntax);
     }
     if overflow {
@@ -370,26 +375,18 @@ pub fn parse_uint(s: &str) -> Result<u64, NumError> {
     Ok(n)
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-pub fn parse_int(s: &str) -> Result<i64, NumError> {
-    if s.is_empty() {
-        return Err(NumError::Syntax);
-    }
-    let (neg, body) = match s.as_bytes()[0] {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
+/// Go's `strconv.ParseInt(s, base, 64)`: an optional sign, then
+/// [`parse_uint`]'s syntax.
+pub fn parse_int(s: &str, base: u32) -> Result<i64, NumError> {
+    let (neg, body) = match s.as_bytes().first() {
+        None => return Err(NumError::Syntax),
+        Some(b'+') => (false, &s[1..]),
+        Some(b'-') => (true, &s[1..]),
         _ => (false, s),
     };
-    let un = match parse_uint(body) {
-        Ok(u) => u,
-        Err(NumError::Range) => return Err(NumError::Range),
-        Err(e) => return Err(e),
-    };
+    let un = parse_uint(body, base)?;
     let cutoff: u64 = 1 << 63;
-    if !neg && un >= cutoff {
-        return Err(NumError::Range);
-    }
-    if neg && un > cutoff {
+    if (!neg && un >= cutoff) || (neg && un > cutoff) {
         return Err(NumError::Range);
     }
     Ok(if neg { (un as i64).wrapping_neg() } else { un as i64 })
@@ -468,12 +465,11 @@ pub fn parse_float(s: &str) -> Result<f64, NumError> {
     Ok(if neg { -v } else { v })
 }
 
-/// Hex float mantissa/exponent after the `0x` prefix; requires a `p` exponent.
+/// A hex float after its `0x` prefix (`1.8p3`), correctly rounded to the
+/// nearest double, ties to even, as Go's `atofHex` does. The `p` exponent
+/// is required.
 fn parse_hex_float(s: &str) -> Result<f64, NumError> {
-    let (mant_part, exp_part) = match s.find(['p', 'P']) {
-        Some(i) => (&s[..i], &s[i + 1..]),
-        None => return Err(NumError::Syntax),
-    };
+    let (mant_part, exp_part) = s.split_once(['p', 'P']).ok_or(NumError::Syntax)?;
     let mut mant: u64 = 0;
     let mut exp: i64 = 0;
     let mut seen_dot = false;
@@ -495,6 +491,7 @@ fn parse_hex_float(s: &str) -> Result<f64, NumError> {
                 exp -= 4;
             }
         } else {
+            // Digits beyond 64 bits only decide rounding.
             sticky |= d != 0;
             if !seen_dot {
                 exp += 4;
@@ -508,16 +505,43 @@ fn parse_hex_float(s: &str) -> Result<f64, NumError> {
     if mant == 0 {
         return Ok(0.0);
     }
-    let mut exp = exp.saturating_add(e);
-    // Normalize to 53 bits with round-half-even, carrying a sticky bit.
-    while mant >> 53 != 0 {
-        sticky |= mant & 1 != 0;
-        mant >>= 1;
-        exp += 1;
+    // value = mant × 2^exp; normalise mant to [2^63, 2^64).
+    let lz = mant.leading_zeros();
+    let mant = mant << lz;
+    let exp2 = exp.saturating_add(e).saturating_sub(i64::from(lz));
+    // The binary exponent of the value, and how many low bits of `mant` the
+    // 53-bit significand (fewer for a subnormal) cannot hold.
+    let e2 = exp2.saturating_add(63);
+    if e2 > 1023 {
+        return Err(NumError::Range);
     }
-    let _ = sticky;
-    let v = (mant as f64) * 2f64.powi(exp.clamp(-2000, 2000) as i32);
-    Ok(v)
+    let shift = if e2 < -1022 { 11 + (-1022 - e2) } else { 11 } as u32;
+    let wide = u128::from(mant);
+    let (mut sig, rem, half) = if shift >= 128 {
+        (0u128, wide, 1u128 << 127)
+    } else {
+        (wide >> shift, wide & ((1u128 << shift) - 1), 1u128 << (shift - 1))
+    };
+    let rem_nonzero_beyond_half = rem > half || (rem == half && sticky);
+    if rem_nonzero_beyond_half || (rem == half && sig & 1 == 1) {
+        sig += 1;
+    }
+    let bits = if e2 < -1022 {
+        // Subnormal (a carry into 2^52 makes it the smallest normal, which
+        // the same bit pattern encodes).
+        sig as u64
+    } else {
+        let mut e2 = e2;
+        if sig == 1 << 53 {
+            sig >>= 1;
+            e2 += 1;
+            if e2 > 1023 {
+                return Err(NumError::Range);
+            }
+        }
+        (((e2 + 1023) as u64) << 52) | (sig as u64 & ((1 << 52) - 1))
+    };
+    Ok(f64::from_bits(bits))
 }
 
 /// Parses a Go complex literal such as `1+2i` (the template lexer's complex item).
@@ -921,6 +945,29 @@ mod tests {
         }
     }
 
+    // Shortest formatting as go-yaml and encoding/json use it, 32-bit included.
+    #[test]
+    fn shortest_matches_go() {
+        let cases: &[(f64, u8, u32, &str)] = &[
+            (-0.0, b'g', 64, "-0"),
+            (1e21, b'g', 64, "1e+21"),
+            (1e20, b'g', 64, "1e+20"),
+            (123456.0, b'g', 64, "123456"),
+            (1234567.0, b'g', 64, "1.234567e+06"),
+            (0.0001, b'g', 64, "0.0001"),
+            (0.00001, b'g', 64, "1e-05"),
+            (1.5e-7, b'e', 64, "1.5e-07"),
+            (1e20, b'f', 64, "100000000000000000000"),
+            (0.1, b'f', 64, "0.1"),
+            (16777217.0, b'g', 32, "1.6777216e+07"),
+            (0.1, b'g', 32, "0.1"),
+            (123456789.0, b'g', 64, "1.23456789e+08"),
+        ];
+        for &(f, fmt, bits, want) in cases {
+            assert_eq!(format_float(f, fmt, -1, bits), want, "{f} {} {bits}", fmt as char);
+        }
+    }
+
     // From Go's src/strconv/quote_test.go (quotetests).
     #[test]
     fn quote_table() {
@@ -934,6 +981,9 @@ mod tests {
         assert_eq!(quote("\x7f"), r#""\x7f""#);
         assert_eq!(quote_to_ascii("\u{263a}"), r#""\u263a""#);
         assert_eq!(quote_bytes(b"abc\xffdef", b'"', false), r#""abc\xffdef""#);
+        assert_eq!(quote("a\"b\\c\n\u{1}é\u{7f}"), "\"a\\\"b\\\\c\\n\\x01é\\x7f\"");
+        // Format characters and private use are not printable.
+        assert_eq!(quote("\u{ad}\u{200b}\u{e000}"), r#""\u00ad\u200b\ue000""#);
     }
 
     #[test]
@@ -948,19 +998,55 @@ mod tests {
 
     #[test]
     fn parse_numbers_like_go() {
-        assert_eq!(parse_uint("0x1F"), Ok(31));
-        assert_eq!(parse_uint("0o17"), Ok(15));
-        assert_eq!(parse_uint("017"), Ok(15));
-        assert_eq!(parse_uint("0b101"), Ok(5));
-        assert_eq!(parse_uint("1_000"), Ok(1000));
-        assert_eq!(parse_uint("1__000"), Err(NumError::Syntax));
-        assert_eq!(parse_uint("08"), Err(NumError::Syntax));
-        assert_eq!(parse_uint("18446744073709551616"), Err(NumError::Range));
-        assert_eq!(parse_int("-0x10"), Ok(-16));
-        assert_eq!(parse_int("9223372036854775808"), Err(NumError::Range));
+        assert_eq!(parse_uint("0x1F", 0), Ok(31));
+        assert_eq!(parse_uint("0o17", 0), Ok(15));
+        assert_eq!(parse_uint("017", 0), Ok(15));
+        assert_eq!(parse_uint("0b101", 0), Ok(5));
+        assert_eq!(parse_uint("1_000", 0), Ok(1000));
+        assert_eq!(parse_uint("1__000", 0), Err(NumError::Syntax));
+        assert_eq!(parse_uint("08", 0), Err(NumError::Syntax));
+        assert_eq!(parse_uint("18446744073709551616", 0), Err(NumError::Range));
+        assert_eq!(parse_int("-0x10", 0), Ok(-16));
+        assert_eq!(parse_int("9223372036854775808", 0), Err(NumError::Range));
         assert_eq!(parse_float("0x1p-2"), Ok(0.25));
         assert_eq!(parse_float("1e400"), Err(NumError::Range));
         assert_eq!(parse_float("1.5e3"), Ok(1500.0));
         assert_eq!(parse_float("."), Err(NumError::Syntax));
+        assert_eq!(parse_int("09", 0), Err(NumError::Syntax));
+        assert_eq!(parse_int("+", 0), Err(NumError::Syntax));
+        assert_eq!(parse_int("0", 0), Ok(0));
+        assert_eq!(parse_uint("9223372036854775808", 0), Ok(1 << 63));
+    }
+
+    #[test]
+    fn explicit_bases_take_no_prefix_or_underscores() {
+        assert_eq!(parse_uint("101", 2), Ok(5));
+        assert_eq!(parse_uint("1_0", 2), Err(NumError::Syntax));
+        assert_eq!(parse_uint("0x10", 16), Err(NumError::Syntax));
+        assert_eq!(parse_int("-ff", 16), Ok(-255));
+        assert_eq!(parse_int("-9223372036854775808", 0), Ok(i64::MIN));
+        assert_eq!(parse_int("", 0), Err(NumError::Syntax));
+        assert_eq!(parse_uint("1", 37), Err(NumError::Syntax));
+    }
+
+    // Go's atof_test.go hex cases: rounding to nearest even, subnormals, range.
+    #[test]
+    fn hex_floats_round_like_go() {
+        assert_eq!(parse_float("0x1p0"), Ok(1.0));
+        assert_eq!(parse_float("0x1.8p1"), Ok(3.0));
+        assert_eq!(parse_float("-0x.8p1"), Ok(-1.0));
+        assert_eq!(parse_float("0x1fffffffffffffp0"), Ok(9007199254740991.0));
+        // 2^53 + 1 is a tie: rounds to the even 2^53; 2^53 + 3 rounds up.
+        assert_eq!(parse_float("0x20000000000001p0"), Ok(9007199254740992.0));
+        assert_eq!(parse_float("0x20000000000003p0"), Ok(9007199254740996.0));
+        // A tie broken by a non-zero digit beyond 64 bits rounds up.
+        assert_eq!(parse_float("0x200000000000010000000001p-40"), Ok(9007199254740994.0));
+        assert_eq!(parse_float("0x1p-1074"), Ok(f64::from_bits(1)));
+        assert_eq!(parse_float("0x1p-1075"), Ok(0.0));
+        assert_eq!(parse_float("0x1.8p-1074"), Ok(f64::from_bits(2)));
+        assert_eq!(parse_float("0x1p1023"), Ok(2f64.powi(1023)));
+        assert_eq!(parse_float("0x1p1024"), Err(NumError::Range));
+        assert_eq!(parse_float("0x1.fffffffffffff8p1023"), Err(NumError::Range));
+        assert_eq!(parse_float("0x1"), Err(NumError::Syntax));
     }
 }
