@@ -2,104 +2,164 @@
 //! `charts/` and the other files of a Helm chart load into (Helm's
 //! `pkg/chart/v2` `Chart`, `Metadata`, `Dependency`, `Lock`).
 
+use std::collections::BTreeMap;
+
 use ferry_gotmpl::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::gojson;
+use crate::timestamp::Timestamp;
 
 /// `apiVersion: v1` (Helm 2 charts; dependencies may live in `requirements.yaml`).
 pub const API_VERSION_V1: &str = "v1";
 /// `apiVersion: v2` (Helm 3+ charts).
 pub const API_VERSION_V2: &str = "v2";
 
-/// A file of a chart: its path relative to the chart root (always with `/`)
-/// and its bytes (a leading UTF-8 BOM already removed, as Helm does).
-#[derive(Debug, Clone, PartialEq, Eq)]
+// The structs below are Helm's, field for field and in Go's field order; the
+// serde attributes are their Go JSON tags (`omitempty` is
+// `skip_serializing_if`, a nil slice without it is `nil_if_empty`). The
+// same types are the loaded chart and the chart a release stores.
+
+/// A file of a chart (Helm 4's `common.File`): its path relative to the
+/// chart root (always with `/`) and its bytes (a leading UTF-8 BOM already
+/// removed, as Helm does).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "common.File", default)]
 pub struct File {
     /// Path relative to the chart directory, e.g. `templates/service.yaml`.
     pub name: String,
     /// The file's contents.
+    #[serde(with = "gojson::bytes")]
     pub data: Vec<u8>,
+    /// Helm 4's modification time (`modtime`, omitted when zero).
+    #[serde(rename = "modtime", skip_serializing_if = "Timestamp::is_zero")]
+    pub mod_time: Timestamp,
+}
+
+impl File {
+    /// A file with no modification time.
+    pub fn new(name: impl Into<String>, data: impl Into<Vec<u8>>) -> File {
+        File { name: name.into(), data: data.into(), mod_time: Timestamp::ZERO }
+    }
 }
 
 /// A chart maintainer (`maintainers:` entries of `Chart.yaml`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "v2.Maintainer", default)]
 pub struct Maintainer {
     /// A user name or organization name.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// An optional email address.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub email: String,
     /// An optional URL.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub url: String,
 }
 
 /// A dependency of a chart (`dependencies:` of `Chart.yaml` or
 /// `requirements.yaml`, and the entries of `Chart.lock`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "v2.Dependency", default)]
 pub struct Dependency {
     /// The chart name (replaced by the alias once dependencies are processed).
     pub name: String,
     /// A SemVer constraint the dependency's version must satisfy.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub version: String,
     /// The repository URL or alias.
     pub repository: String,
     /// Comma-separated values paths whose first boolean enables the dependency.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub condition: String,
     /// Tags: the dependency is disabled when only `false` tags are set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Whether the dependency is enabled (set while processing dependencies).
+    #[serde(skip_serializing_if = "gojson::is_false")]
     pub enabled: bool,
-    /// `import-values`: strings (`exports.<name>`) or `{child, parent}` maps.
-    pub import_values: Vec<Value>,
+    /// `import-values`: strings (`exports.<name>`) or `{child, parent}` maps,
+    /// as `encoding/json` reads them into `[]interface{}` (numbers are
+    /// float64). Processing dependencies rewrites every entry to a
+    /// `{child, parent}` map of strings, as Helm does.
+    #[serde(rename = "import-values", skip_serializing_if = "Vec::is_empty", with = "gojson::any::list")]
+    pub import_values: Vec<ferry_goyaml::Value>,
     /// An alternative name for the dependency.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub alias: String,
 }
 
 /// `Chart.yaml`: Helm's `chart.Metadata`. Fields keep the order of the Go
 /// struct, which is the order `.Chart` shows them in and JSON encodes them in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "v2.Metadata", default)]
 pub struct Metadata {
     /// The chart name. Required.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The URL of a relevant project page.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub home: String,
     /// URLs of the source code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
     /// A SemVer 2 version. Required.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub version: String,
     /// A one-sentence description.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Keywords.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
     /// Maintainers (`None` entries are YAML nulls, which fail validation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub maintainers: Vec<Option<Maintainer>>,
     /// The URL of an icon.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub icon: String,
     /// The chart API version (`v1` or `v2`). Required.
+    #[serde(rename = "apiVersion", skip_serializing_if = "String::is_empty")]
     pub api_version: String,
     /// A condition (unused by Helm since v3, kept for compatibility).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub condition: String,
     /// Tags (unused by Helm since v3, kept for compatibility).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub tags: String,
     /// The version of the packaged application.
+    #[serde(rename = "appVersion", skip_serializing_if = "String::is_empty")]
     pub app_version: String,
     /// Whether the chart is deprecated.
+    #[serde(skip_serializing_if = "gojson::is_false")]
     pub deprecated: bool,
     /// Free-form annotations (`None` when absent, as a nil Go map).
-    pub annotations: Option<Vec<(String, String)>>,
+    #[serde(skip_serializing_if = "gojson::is_none_or_empty")]
+    pub annotations: Option<BTreeMap<String, String>>,
     /// A SemVer constraint on the Kubernetes version.
+    #[serde(rename = "kubeVersion", skip_serializing_if = "String::is_empty")]
     pub kube_version: String,
-    /// Dependencies (`None` entries are YAML nulls, which fail validation).
+    /// Dependencies (`None` when absent, as a nil Go slice, which Helm's
+    /// import-values processing tells apart from an empty list; `None`
+    /// entries are YAML nulls, which fail validation).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Vec<Option<Dependency>>>,
     /// `application` (or empty) or `library`.
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
     pub chart_type: String,
 }
 
 /// `Chart.lock` / `requirements.lock`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "v2.Lock", default)]
 pub struct Lock {
-    /// When the lock was generated (RFC 3339 text as written in the file).
-    pub generated: String,
+    /// When the lock was generated.
+    pub generated: Timestamp,
     /// A digest of the dependency requirements.
     pub digest: String,
     /// The resolved dependencies.
+    #[serde(with = "gojson::nil_if_empty")]
     pub dependencies: Vec<Dependency>,
 }
 
@@ -193,6 +253,22 @@ pub(crate) fn maintainer_value(m: &Maintainer) -> Value {
     )
 }
 
+/// An import-values entry as templates see it: after processing, every
+/// entry is Helm's `map[string]string{"child": .., "parent": ..}`.
+fn import_value(v: &ferry_goyaml::Value) -> Value {
+    use ferry_goyaml::Value as Y;
+    match v {
+        Y::Map(entries) if entries.iter().all(|(k, v)| matches!((k, v), (Y::Str(_), Y::Str(_)))) => {
+            let strings = ferry_gotmpl::Type::Map(
+                std::sync::Arc::new(ferry_gotmpl::Type::String),
+                std::sync::Arc::new(ferry_gotmpl::Type::String),
+            );
+            Value::typed_map(strings, crate::govalue::yaml_entries(entries))
+        }
+        other => crate::govalue::from_yaml(other),
+    }
+}
+
 /// A dependency's JSON form (Helm's json tags).
 pub fn dependency_json(d: &Dependency) -> Value {
     let mut data = std::collections::BTreeMap::new();
@@ -211,7 +287,7 @@ pub fn dependency_json(d: &Dependency) -> Value {
         data.insert("enabled".to_string(), Value::Bool(true));
     }
     if !d.import_values.is_empty() {
-        data.insert("import-values".to_string(), Value::list(d.import_values.clone()));
+        data.insert("import-values".to_string(), Value::list(d.import_values.iter().map(import_value).collect()));
     }
     if !d.alias.is_empty() {
         data.insert("alias".to_string(), Value::from(d.alias.as_str()));
@@ -229,67 +305,8 @@ pub(crate) fn dependency_value(d: &Dependency) -> Value {
             .with_field("Condition", Value::from(d.condition.as_str()))
             .with_field("Tags", str_list(&d.tags))
             .with_field("Enabled", Value::Bool(d.enabled))
-            .with_field("ImportValues", Value::list(d.import_values.clone()))
+            .with_field("ImportValues", Value::list(d.import_values.iter().map(import_value).collect()))
             .with_field("Alias", Value::from(d.alias.as_str()))
             .with_data(dependency_json(d)),
     )
-}
-
-/// `Chart.yaml` metadata as `encoding/json` encodes Helm's `Metadata`
-/// (json tags, `omitempty`): what a release's `chart.metadata` holds.
-pub fn metadata_json(md: &Metadata) -> Value {
-    let mut data = std::collections::BTreeMap::new();
-    let mut put = |k: &str, v: &str| {
-        if !v.is_empty() {
-            data.insert(k.to_string(), Value::from(v));
-        }
-    };
-    put("name", &md.name);
-    put("home", &md.home);
-    put("version", &md.version);
-    put("description", &md.description);
-    put("icon", &md.icon);
-    put("apiVersion", &md.api_version);
-    put("condition", &md.condition);
-    put("tags", &md.tags);
-    put("appVersion", &md.app_version);
-    put("kubeVersion", &md.kube_version);
-    put("type", &md.chart_type);
-    if !md.sources.is_empty() {
-        data.insert("sources".into(), str_list(&md.sources));
-    }
-    if !md.keywords.is_empty() {
-        data.insert("keywords".into(), str_list(&md.keywords));
-    }
-    if !md.maintainers.is_empty() {
-        let items = md
-            .maintainers
-            .iter()
-            .map(|m| match m {
-                Some(m) => maintainer_value(m).as_object().and_then(|o| o.to_data()).unwrap_or(Value::nil()),
-                None => Value::nil(),
-            })
-            .collect();
-        data.insert("maintainers".into(), Value::list(items));
-    }
-    if md.deprecated {
-        data.insert("deprecated".into(), Value::Bool(true));
-    }
-    if let Some(a) = &md.annotations
-        && !a.is_empty()
-    {
-        data.insert(
-            "annotations".into(),
-            Value::map(a.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()),
-        );
-    }
-    if let Some(deps) = &md.dependencies
-        && !deps.is_empty()
-    {
-        data.insert(
-            "dependencies".into(),
-            Value::list(deps.iter().map(|d| d.as_ref().map(dependency_json).unwrap_or(Value::nil())).collect()),
-        );
-    }
-    Value::map(data)
 }

@@ -169,48 +169,35 @@ fn process_import_values(c: &mut Chart, merge: bool, warnings: &Warnings) -> Res
     for r in deps.iter_mut().flatten() {
         let mut outiv = Vec::new();
         for riv in &r.import_values {
-            match riv {
-                Value::Map(iv) => {
-                    let child = ferry_gotmpl::gofmt::sprint(&[iv.get("child").unwrap_or(Value::nil())]);
-                    let parent = ferry_gotmpl::gofmt::sprint(&[iv.get("parent").unwrap_or(Value::nil())]);
-                    let mut m = BTreeMap::new();
-                    m.insert("child".to_string(), Value::from(child.clone()));
-                    m.insert("parent".to_string(), Value::from(parent.clone()));
-                    outiv.push(Value::typed_map(
-                        ferry_gotmpl::Type::Map(
-                            std::sync::Arc::new(ferry_gotmpl::Type::String),
-                            std::sync::Arc::new(ferry_gotmpl::Type::String),
-                        ),
-                        m,
-                    ));
-                    let Some(vv) = values::table(&cvals, &format!("{}.{child}", r.name)) else {
-                        warnings.borrow_mut().push(format!("ImportValues missing table from chart {}", r.name));
-                        continue;
+            use ferry_goyaml::Value as Y;
+            let (child, parent) = match riv {
+                Y::Map(iv) => {
+                    let field = |name: &str| {
+                        let v = iv.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v);
+                        ferry_gotmpl::gofmt::sprint(&[v.map(crate::govalue::from_yaml).unwrap_or(Value::nil())])
                     };
-                    let src = path_to_map(&parent, Map::new(ferry_gotmpl::Type::map_of_interface(), vv.to_btree()));
-                    values::coalesce_tables(&b, &src, merge, warnings);
+                    (field("child"), field("parent"))
                 }
-                Value::String(iv) => {
-                    let child = format!("exports.{iv}");
-                    let mut m = BTreeMap::new();
-                    m.insert("child".to_string(), Value::from(child.clone()));
-                    m.insert("parent".to_string(), Value::from("."));
-                    outiv.push(Value::typed_map(
-                        ferry_gotmpl::Type::Map(
-                            std::sync::Arc::new(ferry_gotmpl::Type::String),
-                            std::sync::Arc::new(ferry_gotmpl::Type::String),
-                        ),
-                        m,
-                    ));
-                    let Some(vm) = values::table(&cvals, &format!("{}.{child}", r.name)) else {
-                        warnings.borrow_mut().push(format!("ImportValues missing table {child}"));
-                        continue;
-                    };
-                    let src = Map::new(ferry_gotmpl::Type::map_of_interface(), vm.to_btree());
-                    values::coalesce_tables(&b, &src, merge, warnings);
-                }
-                _ => {}
-            }
+                Y::Str(iv) => (format!("exports.{iv}"), ".".to_string()),
+                _ => continue,
+            };
+            outiv.push(Y::Map(vec![
+                (Y::Str("child".into()), Y::Str(child.clone())),
+                (Y::Str("parent".into()), Y::Str(parent.clone())),
+            ]));
+            let Some(vv) = values::table(&cvals, &format!("{}.{child}", r.name)) else {
+                warnings.borrow_mut().push(match riv {
+                    Y::Str(_) => format!("ImportValues missing table {child}"),
+                    _ => format!("ImportValues missing table from chart {}", r.name),
+                });
+                continue;
+            };
+            let src = if matches!(riv, Y::Str(_)) {
+                Map::new(ferry_gotmpl::Type::map_of_interface(), vv.to_btree())
+            } else {
+                path_to_map(&parent, Map::new(ferry_gotmpl::Type::map_of_interface(), vv.to_btree()))
+            };
+            values::coalesce_tables(&b, &src, merge, warnings);
         }
         r.import_values = outiv;
     }

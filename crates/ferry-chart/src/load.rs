@@ -318,7 +318,7 @@ pub fn archive_files(bytes: &[u8], limits: &LoadLimits) -> Result<Vec<File>, Loa
             return Err(LoadError::TooLarge(limits.max_total_bytes));
         }
         remaining -= read;
-        files.push(File { name: n, data: strip_bom(data) });
+        files.push(File::new(n, strip_bom(data)));
     }
     if files.is_empty() {
         return Err(LoadError::Empty);
@@ -431,7 +431,7 @@ impl DirWalker {
                 other => other,
             })?;
             self.remaining -= data.len() as u64;
-            self.files.push(File { name: n, data: strip_bom(data) });
+            self.files.push(File::new(n, strip_bom(data)));
         }
         Ok(())
     }
@@ -487,10 +487,7 @@ fn load_files_depth(files: Vec<File>, limits: &LoadLimits, depth: usize) -> Resu
                 }
                 let fname = &name["charts/".len()..];
                 let cname = fname.split('/').next().unwrap_or("");
-                subcharts
-                    .entry(cname.to_string())
-                    .or_default()
-                    .push(File { name: fname.to_string(), data: f.data.clone() });
+                subcharts.entry(cname.to_string()).or_default().push(File::new(fname, f.data.clone()));
             }
             _ => c.files.push(f.clone()),
         }
@@ -518,7 +515,7 @@ fn load_files_depth(files: Vec<File>, limits: &LoadLimits, depth: usize) -> Resu
         } else {
             let buff: Vec<File> = files
                 .into_iter()
-                .filter_map(|f| f.name.split_once('/').map(|(_, rest)| File { name: rest.to_string(), data: f.data }))
+                .filter_map(|f| f.name.split_once('/').map(|(_, rest)| File::new(rest, f.data)))
                 .collect();
             load_files_depth(buff, limits, depth + 1)
         };

@@ -122,9 +122,11 @@ pub const INSTALL_ORDER: &[&str] = &[
 ];
 
 /// The head of a manifest (Helm's `SimpleHead`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename = "util.SimpleHead", default)]
 pub struct SimpleHead {
     /// `apiVersion`
+    #[serde(rename = "apiVersion")]
     pub version: String,
     /// `kind`
     pub kind: String,
@@ -132,8 +134,13 @@ pub struct SimpleHead {
     pub metadata: Option<HeadMetadata>,
 }
 
-/// `metadata.name` and `metadata.annotations` of a manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `metadata.name` and `metadata.annotations` of a manifest (an anonymous
+/// struct in Helm, named in errors by its type's text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(
+    rename = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+    default
+)]
 pub struct HeadMetadata {
     /// `metadata.name`
     pub name: String,
@@ -245,114 +252,10 @@ pub struct ManifestError {
     pub message: String,
 }
 
-fn json_kind(v: &ferry_goyaml::Value) -> &'static str {
-    use ferry_goyaml::Value as Y;
-    match v {
-        Y::Null => "null",
-        Y::Bool(_) => "bool",
-        Y::Int(_) | Y::Uint(_) | Y::Float(_) => "number",
-        Y::Str(_) => "string",
-        Y::Seq(_) => "array",
-        Y::Map(_) => "object",
-    }
-}
-
-/// encoding/json's field match over sorted JSON keys: the last key whose
-/// name is the field's exactly, else case-insensitively.
-fn go_field<'a>(
-    entries: &'a [(ferry_goyaml::Value, ferry_goyaml::Value)],
-    name: &str,
-) -> Option<&'a ferry_goyaml::Value> {
-    let mut keyed: Vec<(String, &ferry_goyaml::Value)> = entries.iter().map(|(k, v)| (key_string(k), v)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut found = None;
-    for (k, v) in &keyed {
-        if k == name || k.eq_ignore_ascii_case(name) {
-            found = Some(*v);
-        }
-    }
-    found
-}
-
-/// A YAML key as `sigs.k8s.io/yaml` turns it into a JSON object key.
-fn key_string(k: &ferry_goyaml::Value) -> String {
-    use ferry_goyaml::Value as Y;
-    match k {
-        Y::Str(s) => s.clone(),
-        Y::Int(i) => i.to_string(),
-        Y::Uint(u) => u.to_string(),
-        Y::Float(f) => ferry_gostd::strconv::format_float(*f, b'g', -1, 32),
-        Y::Bool(b) => b.to_string(),
-        other => other.go_syntax(),
-    }
-}
-
 /// `yaml.Unmarshal(doc, &SimpleHead{})` with `sigs.k8s.io/yaml` semantics:
 /// scalars become strings for string fields, keys match case-insensitively.
 pub fn parse_head(doc: &str) -> Result<SimpleHead, String> {
-    use ferry_goyaml::Value as Y;
-    let v = ferry_goyaml::decode(doc.as_bytes()).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
-    let prefix = "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal";
-    let entries = match &v {
-        Y::Null => return Ok(SimpleHead::default()),
-        Y::Map(e) => e,
-        other => return Err(format!("{prefix} {} into Go value of type util.SimpleHead", json_kind(other))),
-    };
-    let mut first_err: Option<String> = None;
-    let mut type_err = |kind: &str, field: &str, ty: &str| {
-        if first_err.is_none() {
-            first_err = Some(format!("{prefix} {kind} into Go struct field {field} of type {ty}"));
-        }
-    };
-    let mut string_field = |v: Option<&Y>, field: &str| -> String {
-        match v {
-            Some(Y::Str(s)) => s.clone(),
-            Some(Y::Int(i)) => i.to_string(),
-            Some(Y::Uint(u)) => u.to_string(),
-            Some(Y::Float(f)) => ferry_gostd::strconv::format_float(*f, b'g', -1, 32),
-            Some(Y::Bool(b)) => b.to_string(),
-            None | Some(Y::Null) => String::new(),
-            Some(other) => {
-                type_err(json_kind(other), field, "string");
-                String::new()
-            }
-        }
-    };
-    let version = string_field(go_field(entries, "apiVersion"), "SimpleHead.apiVersion");
-    let kind = string_field(go_field(entries, "kind"), "SimpleHead.kind");
-    let mut metadata = None;
-    match go_field(entries, "metadata") {
-        None | Some(Y::Null) => {}
-        Some(Y::Map(me)) => {
-            let name = string_field(go_field(me, "name"), "SimpleHead.metadata.name");
-            let annotations = match go_field(me, "annotations") {
-                None | Some(Y::Null) => None,
-                Some(Y::Map(ae)) => {
-                    let mut out = BTreeMap::new();
-                    for (k, v) in ae {
-                        let key = key_string(k);
-                        let s = string_field(Some(v), &format!("SimpleHead.metadata.annotations.{key}"));
-                        out.insert(key, s);
-                    }
-                    Some(out)
-                }
-                Some(other) => {
-                    type_err(json_kind(other), "SimpleHead.metadata.annotations", "map[string]string");
-                    None
-                }
-            };
-            metadata = Some(HeadMetadata { name, annotations });
-        }
-        Some(other) => type_err(
-            json_kind(other),
-            "SimpleHead.metadata",
-            "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
-        ),
-    }
-    match first_err {
-        Some(e) => Err(e),
-        None => Ok(SimpleHead { version, kind, metadata }),
-    }
+    crate::gojson::from_yaml(&crate::gojson::yaml_to_json(doc.as_bytes())?)
 }
 
 /// Hooks and manifests of a render, sorted as Helm sorts them.
@@ -450,6 +353,42 @@ fn go_atoi(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What helm 4.1.4 prints for malformed heads: Go names the innermost
+    /// struct (the anonymous metadata struct has no name) and leaves map
+    /// keys out of the field path.
+    #[test]
+    fn head_errors_like_helm() {
+        let err = |doc: &str| parse_head(doc).unwrap_err();
+        let prefix = "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal";
+        assert_eq!(
+            err("kind: ConfigMap\nmetadata:\n  name: [1]\n"),
+            format!("{prefix} array into Go struct field .metadata.name of type string")
+        );
+        assert_eq!(
+            err("kind: ConfigMap\nmetadata:\n  annotations:\n    a: [1]\n"),
+            format!("{prefix} array into Go struct field .metadata.annotations of type string")
+        );
+        assert_eq!(
+            err("apiVersion: v1\nkind: [ConfigMap]\n"),
+            format!("{prefix} array into Go struct field SimpleHead.kind of type string")
+        );
+        assert_eq!(
+            err("kind: ConfigMap\nmetadata: 5\n"),
+            format!(
+                "{prefix} number into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}"
+            )
+        );
+        assert_eq!(
+            err("data:\n  ~: x\n"),
+            "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
+        );
+        let head = parse_head("apiVersion: 1.10\nKIND: Pod\nmetadata:\n  name: 7\n  annotations:\n    w: 5\n").unwrap();
+        assert_eq!((head.version.as_str(), head.kind.as_str()), ("1.1", "Pod"));
+        let md = head.metadata.unwrap();
+        assert_eq!(md.name, "7");
+        assert_eq!(md.annotations.unwrap().get("w").map(String::as_str), Some("5"));
+    }
 
     /// Helm's `manifest_test.go` (`TestSplitManifest`).
     #[test]

@@ -10,22 +10,19 @@ use ferry_gotmpl::Value;
 
 fn sub(name: &str, vals: &str) -> Vec<File> {
     vec![
-        File {
-            name: format!("charts/{name}/Chart.yaml"),
-            data: format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n").into_bytes(),
-        },
-        File { name: format!("charts/{name}/values.yaml"), data: vals.as_bytes().to_vec() },
-        File { name: format!("charts/{name}/templates/t.yaml"), data: b"x".to_vec() },
+        File::new(
+            format!("charts/{name}/Chart.yaml"),
+            format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n").into_bytes(),
+        ),
+        File::new(format!("charts/{name}/values.yaml"), vals.as_bytes().to_vec()),
+        File::new(format!("charts/{name}/templates/t.yaml"), b"x".to_vec()),
     ]
 }
 
 fn parent(chart_yaml: &str, vals: &str, subs: Vec<Vec<File>>) -> Chart {
     let mut files = vec![
-        File {
-            name: "Chart.yaml".into(),
-            data: format!("apiVersion: v2\nname: parent\nversion: 1.0.0\n{chart_yaml}").into_bytes(),
-        },
-        File { name: "values.yaml".into(), data: vals.as_bytes().to_vec() },
+        File::new("Chart.yaml", format!("apiVersion: v2\nname: parent\nversion: 1.0.0\n{chart_yaml}").into_bytes()),
+        File::new("values.yaml", vals.as_bytes().to_vec()),
     ];
     for s in subs {
         files.extend(s);
@@ -120,5 +117,5 @@ fn import_values_child_parent_and_exports() {
     assert_eq!(get("imported.fromA.keep").as_deref(), Some("parent"));
     assert_eq!(get("s").as_deref(), Some("2"));
     let iv = &c.metadata.dependencies.as_ref().unwrap()[0].as_ref().unwrap().import_values;
-    assert_eq!(iv[1].to_string(), "map[child:exports.shared parent:.]");
+    assert_eq!(ferry_chart::from_yaml(&iv[1]).to_string(), "map[child:exports.shared parent:.]");
 }

@@ -16,7 +16,7 @@ fn chart(name: &str, templates: &[(&str, &str)]) -> Chart {
             api_version: "v2".into(),
             ..Metadata::default()
         },
-        templates: templates.iter().map(|(n, d)| File { name: n.to_string(), data: d.as_bytes().to_vec() }).collect(),
+        templates: templates.iter().map(|(n, d)| File::new(n.to_string(), d.as_bytes().to_vec())).collect(),
         values: Value::map(BTreeMap::new()),
         ..Chart::default()
     }
@@ -180,10 +180,7 @@ fn builtin_values_template_and_files() {
             ("templates/From", "{{.Files.author | printf \"%s\"}} {{.Files.Get \"book/title.txt\"}}"),
         ],
     );
-    inner.files = vec![
-        File { name: "author".into(), data: b"Virgil".to_vec() },
-        File { name: "book/title.txt".into(), data: b"Aeneid".to_vec() },
-    ];
+    inner.files = vec![File::new("author", b"Virgil".to_vec()), File::new("book/title.txt", b"Aeneid".to_vec())];
     let mut outer = chart(
         "Troy",
         &[
@@ -293,11 +290,8 @@ fn tpl_loads_templates_from_files() {
         ],
     );
     c.files = vec![
-        File { name: "test".into(), data: b"{{ tpl (.Files.Get .Values.filename2) .}}".to_vec() },
-        File {
-            name: "test2".into(),
-            data: br#"{{include "test-function" .}}{{define "nested-define"}}nested-define-content{{end}} {{include "nested-define" .}}"#.to_vec(),
-        },
+        File::new("test", b"{{ tpl (.Files.Get .Values.filename2) .}}".to_vec()),
+        File::new("test2", br#"{{include "test-function" .}}{{define "nested-define"}}nested-define-content{{end}} {{include "nested-define" .}}"#.to_vec()),
     ];
     let out = render(&c, yaml("filename: test\nfilename2: test2\n")).unwrap();
     assert_eq!(out["TplLoadFromFile/templates/base"], "test-function nested-define-content");
@@ -430,9 +424,9 @@ fn files_methods() {
         ],
     );
     c.files = vec![
-        File { name: "ship/captain.txt".into(), data: b"The Captain\nof the ship\n".to_vec() },
-        File { name: "ship/stowaway.txt".into(), data: b"Legatt".to_vec() },
-        File { name: "story/author.txt".into(), data: b"Joseph Conrad".to_vec() },
+        File::new("ship/captain.txt", b"The Captain\nof the ship\n".to_vec()),
+        File::new("ship/stowaway.txt", b"Legatt".to_vec()),
+        File::new("story/author.txt", b"Joseph Conrad".to_vec()),
     ];
     let out = render(&c, Value::map(BTreeMap::new())).unwrap();
     assert_eq!(out["f/templates/glob"], "ship/captain.txt ship/stowaway.txt ");

@@ -101,9 +101,9 @@ fn chart_with(templates: Vec<String>, values: &str) -> Chart {
     let mut files: Vec<File> = templates
         .into_iter()
         .enumerate()
-        .map(|(i, t)| File { name: format!("templates/t{i}.yaml"), data: t.into_bytes() })
+        .map(|(i, t)| File::new(format!("templates/t{i}.yaml"), t.into_bytes()))
         .collect();
-    files.push(File { name: "templates/_helpers.tpl".into(), data: b"{{ define \"h\" }}H{{ end }}".to_vec() });
+    files.push(File::new("templates/_helpers.tpl", b"{{ define \"h\" }}H{{ end }}".to_vec()));
     let sub = Chart {
         metadata: Metadata {
             name: "sub".into(),
@@ -111,7 +111,7 @@ fn chart_with(templates: Vec<String>, values: &str) -> Chart {
             api_version: "v2".into(),
             ..Metadata::default()
         },
-        templates: vec![File { name: "templates/s.yaml".into(), data: b"s: {{ .Values.x }}".to_vec() }],
+        templates: vec![File::new("templates/s.yaml", b"s: {{ .Values.x }}".to_vec())],
         values: ferry_chart::values::load_values(b"x: 1\n")
             .unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
         ..Chart::default()
@@ -126,7 +126,7 @@ fn chart_with(templates: Vec<String>, values: &str) -> Chart {
         templates: files,
         values: ferry_chart::values::load_values(values.as_bytes())
             .unwrap_or_else(|_| ferry_gotmpl::Value::map(BTreeMap::new())),
-        files: vec![File { name: "f.txt".into(), data: b"one\ntwo\n".to_vec() }],
+        files: vec![File::new("f.txt", b"one\ntwo\n".to_vec())],
         dependencies: vec![sub],
         ..Chart::default()
     }

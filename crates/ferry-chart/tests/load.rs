@@ -117,8 +117,8 @@ fn enforces_limits() {
 #[test]
 fn subchart_archive_must_match_its_name() {
     let err = load_files(vec![
-        ferry_chart::File { name: "Chart.yaml".into(), data: CHART.to_vec() },
-        ferry_chart::File { name: "charts/x.tgz/inner".into(), data: b"".to_vec() },
+        ferry_chart::File::new("Chart.yaml", CHART.to_vec()),
+        ferry_chart::File::new("charts/x.tgz/inner", b"".to_vec()),
     ])
     .unwrap_err();
     assert_eq!(err.to_string(), "error unpacking subchart tar in demo: expected x.tgz, got x.tgz/inner");

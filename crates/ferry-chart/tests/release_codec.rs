@@ -44,22 +44,22 @@ fn full_release() -> Release {
                 version: "1.2.3".into(),
                 description: "A <web> app".into(),
                 keywords: vec!["http".into()],
-                maintainers: vec![Maintainer {
+                maintainers: vec![Some(Maintainer {
                     name: "ops".into(),
                     email: "ops@example.com".into(),
                     url: String::new(),
-                }],
+                })],
                 api_version: "v2".into(),
                 app_version: "1.16.0".into(),
-                annotations: BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())]),
-                dependencies: vec![Dependency {
+                annotations: Some(BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())])),
+                dependencies: Some(vec![Some(Dependency {
                     name: "redis".into(),
                     version: "~17".into(),
                     repository: "https://charts.example.com".into(),
                     condition: "redis.enabled".into(),
                     import_values: vec![s("data"), map(&[("child", s("a")), ("parent", s("b"))])],
                     ..Dependency::default()
-                }],
+                })]),
                 chart_type: "application".into(),
                 ..Metadata::default()
             }),
@@ -264,7 +264,7 @@ fn reads_helm3_secrets() {
     let chart = r.chart.as_ref().unwrap();
     let md = chart.metadata.as_ref().unwrap();
     assert_eq!((md.name.as_str(), md.version.as_str(), md.app_version.as_str()), ("api", "0.3.0", "1.0"));
-    assert_eq!(md.annotations.get("category").map(String::as_str), Some("backend"));
+    assert_eq!(md.annotations.as_ref().unwrap().get("category").map(String::as_str), Some("backend"));
     assert_eq!(chart.files[0].data, b"# api\n");
     assert_eq!(chart.values.get("ports"), Some(&Value::Seq(vec![Value::Float(80.0), Value::Float(443.0)])));
     let hook = &r.hooks[0];
@@ -316,7 +316,9 @@ fn decode_errors_name_the_field() {
         "decoding release: json: cannot unmarshal string into Go struct field Release.version of type int"
     );
     let err = Release::from_json(r#"{"chart":{"metadata":{"keywords":"x"}}}"#).unwrap_err();
-    assert!(err.to_string().contains("Release.chart.metadata.keywords of type []string"), "{err}");
+    // Go names the innermost struct and the whole path (helm 4.1.4 on a bad
+    // Chart.yaml: "Go struct field Dependency.dependencies.enabled of type bool").
+    assert!(err.to_string().contains("Go struct field Metadata.chart.metadata.keywords of type []string"), "{err}");
     let err = Release::from_json(r#"{"info":{"last_deployed":"yesterday"}}"#).unwrap_err();
     assert!(err.to_string().contains("Release.info.last_deployed"), "{err}");
     assert!(matches!(Release::from_json("[1]"), Err(ReleaseError::Decode(_))));

@@ -62,7 +62,7 @@ fn loaded_chart_to_release_json() {
     let chart = Chart::from_chart(&loaded).unwrap();
     let md = chart.metadata.as_ref().unwrap();
     assert_eq!((md.name.as_str(), md.version.as_str(), md.app_version.as_str()), ("shop", "0.4.1", "2.1"));
-    assert_eq!(md.maintainers[0].email, "team@example.com");
+    assert_eq!(md.maintainers[0].as_ref().unwrap().email, "team@example.com");
     assert_eq!(chart.lock.as_ref().unwrap().generated.to_string(), "2024-02-03T04:05:06.789Z");
 
     let release = Release {

@@ -45,9 +45,8 @@ impl Environment for MemEnv {
 }
 
 fn chart(files: &[(&str, &str)]) -> Chart {
-    let mut all =
-        vec![File { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec() }];
-    all.extend(files.iter().map(|(n, d)| File { name: n.to_string(), data: d.as_bytes().to_vec() }));
+    let mut all = vec![File::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec())];
+    all.extend(files.iter().map(|(n, d)| File::new(n.to_string(), d.as_bytes().to_vec())));
     load_files(all).unwrap()
 }
 
@@ -306,8 +305,8 @@ fn hostile_templates_fail_cleanly() {
     // Deeply nested values and large outputs are handled without overflow.
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
     let files = vec![
-        File { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec() },
-        File { name: "values.yaml".into(), data: format!("v: {deep}\n").into_bytes() },
+        File::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec()),
+        File::new("values.yaml", format!("v: {deep}\n").into_bytes()),
     ];
     let err = load_files(files).unwrap_err().to_string();
     assert!(

@@ -15,9 +15,15 @@ pub const MAX_NESTING_DEPTH: usize = 10_000;
 /// `\u003e`, `\u0026` when `escape_html` (Go's default; `SetEscapeHTML(false)`
 /// turns it off). DEL and all other characters are written as they are.
 pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push('"');
+    write_string_contents(out, s, escape_html);
+    out.push('"');
+}
+
+/// [`write_string`] without the surrounding quotes.
+pub fn write_string_contents(out: &mut String, s: &str, escape_html: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let short = match c {
@@ -46,7 +52,6 @@ pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
         start = i + c.len_utf8();
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// `s` as a JSON string literal (see [`write_string`]).

@@ -13,19 +13,18 @@
 //! and from the Kubernetes API's JSON; no client lives here.
 
 mod agent;
-mod convert;
-mod gojson;
 mod model;
 mod secret;
 mod storage;
-mod timestamp;
 
 pub use agent::{
     AGENT_DATA_KEY, AGENT_DEPLOYMENT_LABEL, AGENT_SECRET_PREFIX, AgentDeployment, AgentPhase, agent_secret_name,
 };
+// The chart's own model types are the ones a release stores.
+pub use crate::chart::{Dependency, File, Lock, Maintainer, Metadata};
+pub use crate::timestamp::{Timestamp, TimestampError};
 pub use model::{
-    Chart, Dependency, File, Hook, HookDeletePolicy, HookEvent, HookExecution, HookOutputLogPolicy, HookPhase, Info,
-    Lock, Maintainer, Metadata, Release, Status,
+    Chart, Hook, HookDeletePolicy, HookEvent, HookExecution, HookOutputLogPolicy, HookPhase, Info, Release, Status,
 };
 pub use secret::Secret;
 pub use storage::{
@@ -33,17 +32,14 @@ pub use storage::{
     SYSTEM_LABELS, StorageWrite, custom_labels, decode_release, encode_release, parse_release_secret_name,
     release_from_secret, release_json, release_secret_name, release_to_secret,
 };
-pub use timestamp::{Timestamp, TimestampError};
 
 /// Why a release or Secret could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
-    /// A value cannot be written as JSON (NaN, a non-string map key, ...).
+    /// A value cannot be written as JSON (NaN, a non-string map key, a
+    /// time Go cannot write, ...).
     #[error("encoding release: {0}")]
     Encode(String),
-    /// A time Go cannot write.
-    #[error("encoding release: {0}")]
-    Timestamp(#[from] TimestampError),
     /// The JSON is malformed or has a value of the wrong kind.
     #[error("decoding release: {0}")]
     Decode(String),

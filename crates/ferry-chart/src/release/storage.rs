@@ -15,7 +15,7 @@ use flate2::read::MultiGzDecoder;
 use super::ReleaseError;
 use super::model::Release;
 use super::secret::Secret;
-use super::timestamp::Timestamp;
+use crate::timestamp::Timestamp;
 
 /// The Secret `type` Helm 3 and 4 give release Secrets.
 pub const HELM_RELEASE_SECRET_TYPE: &str = "helm.sh/release.v1";

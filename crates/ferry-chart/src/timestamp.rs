@@ -110,6 +110,50 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// `MarshalJSON`: RFC 3339 with nanoseconds; years Go cannot write are errors.
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = self.to_rfc3339_nano().map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+}
+
+/// `UnmarshalJSON` as Helm meets it: RFC 3339, and `""` (what Helm 3 wrote
+/// for unset times) or `null` as the zero time.
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Rfc3339Text;
+        impl serde::de::Visitor<'_> for Rfc3339Text {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("time.Time")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Timestamp, E> {
+                Ok(Timestamp::ZERO)
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                if text.is_empty() {
+                    return Ok(Timestamp::ZERO);
+                }
+                Timestamp::parse_rfc3339(text).map_err(|e| {
+                    // Go's own `time.Parse` message, when its parser agrees the text is bad.
+                    match ferry_sprig::gotime::parse_in_location(
+                        "2006-01-02T15:04:05Z07:00",
+                        text,
+                        &ferry_sprig::gotime::Location::utc(),
+                    ) {
+                        Err(go) => E::custom(go),
+                        Ok(_) => E::custom(e),
+                    }
+                })
+            }
+        }
+        // `deserialize_str`, not `_string`: sigs.k8s.io/yaml turns numbers
+        // into strings only for string fields, and a time is not one.
+        d.deserialize_str(Rfc3339Text)
+    }
+}
+
 // Go's "Z07:00": `Z` for UTC, else ±hh:mm (seconds of the offset are dropped).
 fn offset_text(offset: UtcOffset) -> String {
     if offset.is_utc() {
